@@ -1,0 +1,45 @@
+namespace SelfSup.Cli;
+
+/// <summary>Dispatches `selfsup COMMAND ...`; every failure is one line on stderr and a non-zero exit.</summary>
+public static class CommandLine
+{
+    const string Usage = """
+        selfsup — self-supervised visual representation learning on the CPU
+
+        usage: selfsup COMMAND [options]
+
+        commands:
+          bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
+          --help                                         this text
+        """;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "bench" => BenchCommand.Run(args[1..]),
+                _ => throw new UsageException($"unknown command '{args[0]}' (try 'selfsup --help')"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"selfsup: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"selfsup: {e.Message}");
+            return 1;
+        }
+    }
+}
+
+/// <summary>A command-line mistake by the user: reported as one line, exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,10 +1,50 @@
+using SelfSup.Bench;
+
 namespace SelfSup.Cli;
 
+/// <summary>`selfsup bench [WORKLOAD ...] [--json] [--threads N] [--list]`: the speed workloads of BENCHMARKS.md.</summary>
 static class BenchCommand
 {
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("bench: no workloads yet");
+        bool json = false, list = false;
+        int threads = int.TryParse(Environment.GetEnvironmentVariable("BENCH_THREADS"), out var t) && t > 0 ? t : 2;
+        var names = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--json": json = true; break;
+                case "--list": list = true; break;
+                case "--threads":
+                    if (i + 1 >= args.Length || !int.TryParse(args[++i], out threads) || threads < 1)
+                        throw new UsageException("--threads needs a positive integer");
+                    break;
+                default:
+                    if (args[i].StartsWith('-')) throw new UsageException($"bench: unknown option '{args[i]}'");
+                    names.Add(args[i]);
+                    break;
+            }
+        }
+        if (list)
+        {
+            foreach (var w in Benchmarks.All) Console.WriteLine($"{w.Name,-24} {w.Unit,-14} {w.Description}");
+            return 0;
+        }
+        var workloads = names.Count == 0 ? Benchmarks.All : names.Select(Find).ToList();
+        foreach (var w in workloads)
+        {
+            if (!json) Console.Error.Write($"{w.Name}: running... ");
+            var r = Benchmarks.Run(w, threads);
+            if (json) Console.WriteLine(Benchmarks.ToJson(r));
+            else Console.Error.WriteLine($"{r.Value} {r.Unit} ({r.Threads} threads, peak RSS {r.PeakRssBytes / 1048576.0:F0} MB)");
+        }
         return 0;
+    }
+
+    static Workload Find(string name)
+    {
+        try { return Benchmarks.Find(name); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
     }
 }

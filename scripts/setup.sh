@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what SelfSup needs from Debian's packages, once (skips what is already there).
+#   scripts/setup.sh          the product's needs (Fashion-MNIST data)
+#   scripts/setup.sh --peer   also the PyTorch peer for benchmarks and golden fixtures
+set -euo pipefail
+packages=(dataset-fashion-mnist)
+[ "${1:-}" = "--peer" ] && packages+=(python3-torch python3-torchvision time)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }

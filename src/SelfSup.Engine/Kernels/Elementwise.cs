@@ -11,10 +11,14 @@ public enum BinaryOp { Add, Sub, Mul, Div }
 /// </summary>
 public static class Elementwise
 {
-    public static void AddInPlace(Span<float> acc, ReadOnlySpan<float> x) => TensorPrimitives.Add(acc, x, acc);
+    public static void AddInPlace(Span<float> acc, ReadOnlySpan<float> x) =>
+        ParallelSpans.For(acc, x, acc, static (p, q, y) => TensorPrimitives.Add(p, q, y));
 
-    /// <summary>dst = a ∘ b for equal-length runs.</summary>
-    public static void Apply(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> dst)
+    /// <summary>dst = a ∘ b for equal-length runs, split across workers when long.</summary>
+    public static void Apply(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> dst) =>
+        ParallelSpans.For(a, b, dst, (p, q, y) => ApplySerial(op, p, q, y));
+
+    static void ApplySerial(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> dst)
     {
         switch (op)
         {
@@ -26,7 +30,10 @@ public static class Elementwise
     }
 
     /// <summary>dst = a ∘ s.</summary>
-    public static void Apply(BinaryOp op, ReadOnlySpan<float> a, float s, Span<float> dst)
+    public static void Apply(BinaryOp op, ReadOnlySpan<float> a, float s, Span<float> dst) =>
+        ParallelSpans.For(a, dst, (x, y) => ApplySerial(op, x, s, y));
+
+    static void ApplySerial(BinaryOp op, ReadOnlySpan<float> a, float s, Span<float> dst)
     {
         switch (op)
         {
@@ -73,8 +80,8 @@ public static class Elementwise
         for (int o = 0; o < outer; o++)
         {
             var d = dst.Slice(o * inner, inner);
-            if (ia == 1 && ib == 1) Apply(op, a.AsSpan(pa, inner), b.AsSpan(pb, inner), d);
-            else if (ia == 1 && ib == 0) Apply(op, a.AsSpan(pa, inner), b[pb], d);
+            if (ia == 1 && ib == 1) ApplySerial(op, a.AsSpan(pa, inner), b.AsSpan(pb, inner), d);
+            else if (ia == 1 && ib == 0) ApplySerial(op, a.AsSpan(pa, inner), b[pb], d);
             else if (ia == 0 && ib == 1) Apply(op, a[pa], b.AsSpan(pb, inner), d);
             else for (int i = 0; i < inner; i++) d[i] = Apply(op, a[pa + i * ia], b[pb + i * ib]);
             for (int k = rank - 2; k >= 0; k--)

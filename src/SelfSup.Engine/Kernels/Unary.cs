@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace SelfSup.Engine.Kernels;
 
@@ -9,12 +10,28 @@ public static class Unary
     const float InvSqrt2Pi = 0.39894228040143268f;
 
     /// <summary>y = max(x, 0).</summary>
-    public static void Relu(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
+    public static void Relu(ReadOnlySpan<float> x, Span<float> y) => ParallelSpans.For(x, y, static (a, b) => TensorPrimitives.Max(a, 0f, b));
 
     /// <summary>dx = dy where x &gt; 0, else 0.</summary>
-    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) =>
+        ParallelSpans.For(x, dy, dx, ReluBackwardSerial);
+
+    static void ReluBackwardSerial(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : 0f;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= x.Length - 16; i += 16)
+            {
+                var mask = Vector512.GreaterThan(Vector512.Create(x.Slice(i, 16)), Vector512<float>.Zero);
+                Vector512.ConditionalSelect(mask, Vector512.Create(dy.Slice(i, 16)), Vector512<float>.Zero).CopyTo(dx.Slice(i, 16));
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var mask = Vector256.GreaterThan(Vector256.Create(x.Slice(i, 8)), Vector256<float>.Zero);
+                Vector256.ConditionalSelect(mask, Vector256.Create(dy.Slice(i, 8)), Vector256<float>.Zero).CopyTo(dx.Slice(i, 8));
+            }
+        for (; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : 0f;
     }
 
     /// <summary>Exact GELU, x·Φ(x) (Hendrycks &amp; Gimpel 2016; torch's default, approximate='none').</summary>

@@ -80,27 +80,38 @@ public static class Init
     }
 
     /// <summary>N(mean, std²) (torch.nn.init.normal_).</summary>
-    public static void Normal(Tensor t, Generator rng, float mean = 0f, float std = 1f) =>
-        Fill(t, () => (float)(mean + std * rng.NextNormal()));
+    public static void Normal(Tensor t, Generator rng, float mean = 0f, float std = 1f)
+    {
+        var values = Target(t);
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(mean + std * rng.NextNormal());
+        Commit(t, values);
+    }
 
     /// <summary>U[low, high) (torch.nn.init.uniform_).</summary>
-    public static void Uniform(Tensor t, Generator rng, float low, float high) => Fill(t, () => rng.Uniform(low, high));
+    public static void Uniform(Tensor t, Generator rng, float low, float high)
+    {
+        var values = Target(t);
+        for (int i = 0; i < values.Length; i++) values[i] = rng.Uniform(low, high);
+        Commit(t, values);
+    }
 
     public static void Constant(Tensor t, float value) => Fill(t, () => value);
     public static void Zeros(Tensor t) => Constant(t, 0f);
     public static void Ones(Tensor t) => Constant(t, 1f);
 
-    /// <summary>Writes values in row-major order (so results depend only on the generator, not on layout).</summary>
+    // Values are written in row-major order, so results depend only on the generator, not on the layout:
+    // straight into a contiguous tensor's span, or through a scratch array for a strided view.
+    static Span<float> Target(Tensor t) => t.IsContiguous ? t.Span : new float[t.Numel];
+
+    static void Commit(Tensor t, Span<float> values)
+    {
+        if (!t.IsContiguous) t.CopyFrom(Tensor.From(values.ToArray(), t.Shape));
+    }
+
     static void Fill(Tensor t, Func<float> next)
     {
-        if (t.IsContiguous)
-        {
-            var span = t.Span;
-            for (int i = 0; i < span.Length; i++) span[i] = next();
-            return;
-        }
-        var values = new float[t.Numel];
+        var values = Target(t);
         for (int i = 0; i < values.Length; i++) values[i] = next();
-        t.CopyFrom(Tensor.From(values, t.Shape));
+        Commit(t, values);
     }
 }

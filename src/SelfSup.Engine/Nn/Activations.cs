@@ -24,3 +24,11 @@ public sealed class Flatten(int startDim = 1) : UnaryModule
     public int StartDim { get; } = startDim;
     public override Tensor Forward(Tensor x) => Ops.Flatten(x, StartDim);
 }
+
+/// <summary>Zeroes each element with probability p in training and scales the rest by 1/(1−p) (Srivastava et al. 2014);
+/// the identity in eval. Masks come from the given generator.</summary>
+public sealed class Dropout(float p, Generator rng) : UnaryModule
+{
+    public float P { get; } = p;
+    public override Tensor Forward(Tensor x) => Ops.Dropout(x, P, Training, rng);
+}

@@ -178,4 +178,16 @@ public class ModuleTests
         var noBias = new Conv2d(1, 2, 3, new Generator(1), bias: false);
         Assert.Equal(["weight"], noBias.StateDict().Keys);
     }
+
+    [Fact]
+    public void Dropout_masks_and_rescales_in_training_and_is_the_identity_in_eval()
+    {
+        var dropout = new Dropout(0.5f, new Generator(8));
+        var x = Tensor.Ones(1000);
+        var y = dropout.Forward(x).ToArray();
+        Assert.All(y, v => Assert.True(v == 0f || v == 2f, $"{v} is neither dropped nor scaled by 1/(1−p)"));
+        Assert.InRange(y.Count(v => v == 0f), 400, 600);
+        dropout.Eval();
+        Assert.Equal(x.ToArray(), dropout.Forward(x).ToArray());
+    }
 }

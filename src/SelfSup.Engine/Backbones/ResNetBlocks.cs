@@ -1,0 +1,79 @@
+using SelfSup.Engine.Nn;
+
+namespace SelfSup.Engine.Backbones;
+
+/// <summary>A residual block of a ResNet stage (He et al. 2016): <see cref="BasicBlock"/> or <see cref="Bottleneck"/>.</summary>
+public abstract class ResidualBlock : UnaryModule
+{
+    /// <summary>The BN whose weight zero-init-residual sets to 0, so the block starts as an identity.</summary>
+    public abstract BatchNorm2d LastNorm { get; }
+
+    /// <summary>1×1 conv + BN matching the shortcut to the block's output (torchvision's downsample), when needed.</summary>
+    protected static Sequential? Shortcut(int inPlanes, int outPlanes, int stride, Generator rng) =>
+        stride == 1 && inPlanes == outPlanes ? null
+            : new Sequential(new Conv2d(inPlanes, outPlanes, 1, rng, stride: stride, bias: false), new BatchNorm2d(outPlanes));
+}
+
+/// <summary>Two 3×3 convs (ResNet-18/34); expansion 1. Children conv1, bn1, relu, conv2, bn2[, downsample].</summary>
+public sealed class BasicBlock : ResidualBlock
+{
+    public const int Expansion = 1;
+    readonly Conv2d conv1, conv2;
+    readonly BatchNorm2d bn1, bn2;
+    readonly ReLU relu;
+    readonly Sequential? downsample;
+
+    public BasicBlock(int inPlanes, int planes, int stride, Generator rng)
+    {
+        conv1 = Child("conv1", new Conv2d(inPlanes, planes, 3, rng, stride: stride, padding: 1, bias: false));
+        bn1 = Child("bn1", new BatchNorm2d(planes));
+        relu = Child("relu", new ReLU());
+        conv2 = Child("conv2", new Conv2d(planes, planes, 3, rng, padding: 1, bias: false));
+        bn2 = Child("bn2", new BatchNorm2d(planes));
+        if (Shortcut(inPlanes, planes * Expansion, stride, rng) is { } s) downsample = Child("downsample", s);
+    }
+
+    public override BatchNorm2d LastNorm => bn2;
+
+    public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
+    {
+        var y = relu.Forward(bn1.Forward(conv1.Forward(x)));                   // (N, planes, H/s, W/s)
+        y = bn2.Forward(conv2.Forward(y));                                     // (N, planes, H/s, W/s)
+        var identity = downsample?.Forward(x) ?? x;                            // (N, planes, H/s, W/s)
+        return relu.Forward(y + identity);
+    }
+}
+
+/// <summary>1×1 reduce, 3×3 (carrying the stride, torchvision's "ResNet v1.5"), 1×1 expand ×4 (ResNet-50).
+/// Children conv1, bn1, conv2, bn2, conv3, bn3, relu[, downsample].</summary>
+public sealed class Bottleneck : ResidualBlock
+{
+    public const int Expansion = 4;
+    readonly Conv2d conv1, conv2, conv3;
+    readonly BatchNorm2d bn1, bn2, bn3;
+    readonly ReLU relu;
+    readonly Sequential? downsample;
+
+    public Bottleneck(int inPlanes, int planes, int stride, Generator rng)
+    {
+        conv1 = Child("conv1", new Conv2d(inPlanes, planes, 1, rng, bias: false));
+        bn1 = Child("bn1", new BatchNorm2d(planes));
+        conv2 = Child("conv2", new Conv2d(planes, planes, 3, rng, stride: stride, padding: 1, bias: false));
+        bn2 = Child("bn2", new BatchNorm2d(planes));
+        conv3 = Child("conv3", new Conv2d(planes, planes * Expansion, 1, rng, bias: false));
+        bn3 = Child("bn3", new BatchNorm2d(planes * Expansion));
+        relu = Child("relu", new ReLU());
+        if (Shortcut(inPlanes, planes * Expansion, stride, rng) is { } s) downsample = Child("downsample", s);
+    }
+
+    public override BatchNorm2d LastNorm => bn3;
+
+    public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
+    {
+        var y = relu.Forward(bn1.Forward(conv1.Forward(x)));                   // (N, planes, H, W)
+        y = relu.Forward(bn2.Forward(conv2.Forward(y)));                       // (N, planes, H/s, W/s)
+        y = bn3.Forward(conv3.Forward(y));                                     // (N, 4·planes, H/s, W/s)
+        var identity = downsample?.Forward(x) ?? x;                            // (N, 4·planes, H/s, W/s)
+        return relu.Forward(y + identity);
+    }
+}

@@ -1,0 +1,273 @@
+using SelfSup.Engine.Kernels;
+
+namespace SelfSup.Engine;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Batch normalisation (Ioffe &amp; Szegedy 2015) of x (N, C), (N, C, L) or (N, C, H, W) over all dims but C.
+    /// Training (or no running stats): batch mean and biased variance normalise, and running stats, when given,
+    /// move in place by <paramref name="momentum"/> toward the mean and the UNBIASED variance (torch). Eval: running
+    /// stats. weight/bias (C) may be null (affine=false). Backward in one fused pass per channel:
+    /// dx = (γ·σ⁻¹/M)·(M·dy − Σdy − x̂·Σdy·x̂), dγ = Σdy·x̂, dβ = Σdy.
+    /// </summary>
+    public static Tensor BatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        if (x.Rank < 2) throw new ArgumentException($"batch_norm needs (N, C, ...), got {ShapeUtil.Format(x.Shape)}");
+        int n = x.Shape[0], c = x.Shape[1], s = ShapeUtil.Numel(x.Shape.AsSpan(2));
+        CheckChannelVector("batch_norm", "weight", weight, c, x); CheckChannelVector("batch_norm", "bias", bias, c, x);
+        CheckChannelVector("batch_norm", "running_mean", runningMean, c, x); CheckChannelVector("batch_norm", "running_var", runningVar, c, x);
+        if ((runningMean is null) != (runningVar is null)) throw new ArgumentException("batch_norm: give both running_mean and running_var, or neither");
+        long m = (long)n * s;                                                              // values per channel
+        bool batchStats = training || runningMean is null;
+        if (training && m <= 1) throw new ArgumentException($"batch_norm in training needs more than one value per channel, got input {ShapeUtil.Format(x.Shape)}");
+        var xc = x.Contiguous();
+        var layout = new ChannelLayout(n, c, s);
+        var mean = new float[c]; var invStd = new float[c];                               // what backward needs
+        if (batchStats)
+        {
+            var meanD = new double[c]; var varD = new double[c];
+            layout.Moments(xc, meanD, varD);
+            for (int ch = 0; ch < c; ch++) { mean[ch] = (float)meanD[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(varD[ch] + eps)); }
+            if (training && runningMean is not null) UpdateRunningStats(runningMean, runningVar!, meanD, varD, m, momentum);
+        }
+        else
+        {
+            var rm = runningMean!.ToArray(); var rv = runningVar!.ToArray();
+            for (int ch = 0; ch < c; ch++) { mean[ch] = rm[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(rv[ch] + eps)); }
+        }
+        var gamma = weight?.ToArray(); var beta = bias?.ToArray();
+        var scale = new float[c]; var shift = new float[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            scale[ch] = (gamma is null ? 1f : gamma[ch]) * invStd[ch];
+            shift[ch] = (beta is null ? 0f : beta[ch]) - mean[ch] * scale[ch];
+        }
+        var y = Empty(x.Shape);                                                              // same shape as x
+        layout.Affine(xc, y, scale, shift);
+
+        var inputs = new List<Tensor> { xc };
+        if (weight is not null) inputs.Add(weight);
+        if (bias is not null) inputs.Add(bias);
+        return Graph.Record(y, [.. inputs], dy =>
+        {
+            var g = dy.Contiguous();
+            bool needX = xc.RequiresGrad, needW = weight is not null && weight.RequiresGrad, needB = bias is not null && bias.RequiresGrad;
+            var sumDy = new double[c]; var sumDyCentred = new double[c];                  // Σdy, Σdy·(x − μ)
+            if (needW || needB || (needX && batchStats)) layout.GradSums(xc, g, mean, sumDy, sumDyCentred);
+            Tensor? dx = null;
+            if (needX)
+            {
+                var a = new float[c]; var b = new float[c]; var k = new float[c];         // dx = a·dy + b·x + k
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double gi = (gamma is null ? 1.0 : gamma[ch]) * invStd[ch];
+                    a[ch] = (float)gi;
+                    if (!batchStats) continue;
+                    double bc = -gi * invStd[ch] * invStd[ch] * sumDyCentred[ch] / m;
+                    b[ch] = (float)bc;
+                    k[ch] = (float)(-gi * sumDy[ch] / m - bc * mean[ch]);
+                }
+                dx = Empty(xc.Shape);
+                layout.Combine(g, xc, dx, a, b, k);
+            }
+            var result = new List<Tensor?> { dx };
+            if (weight is not null) result.Add(needW ? ChannelTensor(c, ch => sumDyCentred[ch] * invStd[ch]) : null);
+            if (bias is not null) result.Add(needB ? ChannelTensor(c, ch => sumDy[ch]) : null);
+            return [.. result];
+        });
+    }
+
+    /// <summary>
+    /// Layer normalisation (Ba et al. 2016) over the trailing dims <paramref name="normalizedShape"/>, with optional
+    /// element-wise weight and bias of that shape. Backward per row: dx = σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)), g = dy·γ.
+    /// </summary>
+    public static Tensor LayerNorm(Tensor x, int[] normalizedShape, Tensor? weight, Tensor? bias, float eps = 1e-5f)
+    {
+        int k = normalizedShape.Length;
+        if (k == 0 || k > x.Rank || !ShapeUtil.Equal(x.Shape.AsSpan(x.Rank - k), normalizedShape))
+            throw new ArgumentException($"layer_norm: normalized shape {ShapeUtil.Format(normalizedShape)} is not the trailing shape of input {ShapeUtil.Format(x.Shape)}");
+        foreach (var (t, name) in new[] { (weight, "weight"), (bias, "bias") })
+            if (t is not null && !ShapeUtil.Equal(t.Shape, normalizedShape))
+                throw new ArgumentException($"layer_norm: {name} has shape {ShapeUtil.Format(t.Shape)}, expected {ShapeUtil.Format(normalizedShape)}");
+        int d = ShapeUtil.Numel(normalizedShape), rows = d == 0 ? 0 : x.Numel / d;
+        var xc = x.Contiguous();
+        var gamma = weight?.ToArray(); var beta = bias?.ToArray();
+        var mean = new float[rows]; var invStd = new float[rows];                        // what backward needs
+        var y = Empty(x.Shape);                                                              // same shape as x
+        ForRanges(rows, xc.Numel, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+                (mean[r], invStd[r]) = LayerNormKernels.Forward(xc.Data.AsSpan(xc.Offset + r * d, d), gamma, beta, eps, y.Data.AsSpan(r * d, d));
+        });
+        var inputs = new List<Tensor> { xc };
+        if (weight is not null) inputs.Add(weight);
+        if (bias is not null) inputs.Add(bias);
+        return Graph.Record(y, [.. inputs], dy =>
+        {
+            var g = dy.Contiguous();
+            bool needX = xc.RequiresGrad, needW = weight is not null && weight.RequiresGrad, needB = bias is not null && bias.RequiresGrad;
+            var dx = needX ? Empty(xc.Shape) : null;
+            // γ/β gradients: float partials per fixed block of rows (independent of the thread count), summed in double.
+            int blocks = (rows + LayerNormRowBlock - 1) / LayerNormRowBlock;
+            var gammaParts = needW ? new float[blocks * d] : null; var betaParts = needB ? new float[blocks * d] : null;
+            ForRanges(blocks, xc.Numel, (b0, b1) =>
+            {
+                var scratch = new float[2 * d];
+                for (int b = b0; b < b1; b++)
+                    for (int r = b * LayerNormRowBlock; r < Math.Min(rows, (b + 1) * LayerNormRowBlock); r++)
+                        LayerNormKernels.Backward(xc.Data.AsSpan(xc.Offset + r * d, d), g.Data.AsSpan(g.Offset + r * d, d), gamma, mean[r], invStd[r],
+                            dx is null ? default : dx.Data.AsSpan(r * d, d), gammaParts is null ? default : gammaParts.AsSpan(b * d, d),
+                            betaParts is null ? default : betaParts.AsSpan(b * d, d), scratch);
+            });
+            var result = new List<Tensor?> { dx };
+            if (weight is not null) result.Add(gammaParts is null ? null : SumBlocks(gammaParts, blocks, normalizedShape));
+            if (bias is not null) result.Add(betaParts is null ? null : SumBlocks(betaParts, blocks, normalizedShape));
+            return [.. result];
+        });
+    }
+
+    const int LayerNormRowBlock = 32;
+
+    static Tensor SumBlocks(float[] parts, int blocks, int[] shape)
+    {
+        int d = parts.Length / Math.Max(blocks, 1);
+        var total = new double[d];
+        for (int b = 0; b < blocks; b++)
+            for (int j = 0; j < d; j++) total[j] += parts[b * d + j];
+        var data = new float[d];
+        for (int j = 0; j < d; j++) data[j] = (float)total[j];
+        return Tensor.From(data, shape);
+    }
+
+    /// <summary>
+    /// x / max(‖x‖₂, eps) along <paramref name="dim"/> (torch's F.normalize). Backward: dx = (dy − y·⟨dy, y⟩)/max(‖x‖, eps),
+    /// the projection dropping where eps wins.
+    /// </summary>
+    public static Tensor Normalize(Tensor x, int dim = 1, float eps = 1e-12f)
+    {
+        int dd = ShapeUtil.Dim(dim, x.Rank);
+        var xc = x.Contiguous();
+        var (outer, size, inner) = Split3(xc.Shape, dd);
+        var y = Empty(xc.Shape);                                                             // same shape as x
+        var denom = new float[outer * inner];                                               // max(‖x‖, eps) per vector
+        int block = size * inner;
+        ForRanges(outer, xc.Numel, (o0, o1) =>
+        {
+            for (int o = o0; o < o1; o++)
+            {
+                var xs = xc.Data.AsSpan(xc.Offset + o * block, block); var ys = y.Data.AsSpan(o * block, block);
+                if (inner == 1) denom[o] = L2NormalizeKernels.Row(xs, eps, ys);
+                else L2NormalizeKernels.Columns(xs, size, eps, ys, denom.AsSpan(o * inner, inner));
+            }
+        });
+        return Graph.Record(y, [xc], dy =>
+        {
+            var g = dy.Contiguous();
+            var dx = Empty(xc.Shape);
+            ForRanges(outer, xc.Numel, (o0, o1) =>
+            {
+                var scratch = inner == 1 ? null : new float[2 * inner];
+                for (int o = o0; o < o1; o++)
+                {
+                    var ys = y.Data.AsSpan(o * block, block); var gs = g.Data.AsSpan(g.Offset + o * block, block); var ds = dx.Data.AsSpan(o * block, block);
+                    if (inner == 1) L2NormalizeKernels.RowBackward(ys, gs, denom[o], eps, ds);
+                    else L2NormalizeKernels.ColumnsBackward(ys, gs, size, denom.AsSpan(o * inner, inner), eps, ds, scratch);
+                }
+            });
+            return [dx];
+        });
+    }
+
+    static void UpdateRunningStats(Tensor runningMean, Tensor runningVar, double[] mean, double[] var, long m, float momentum)
+    {
+        double unbias = (double)m / (m - 1);
+        for (int ch = 0; ch < mean.Length; ch++)
+        {
+            int im = runningMean.Offset + ch * runningMean.Strides[0], iv = runningVar.Offset + ch * runningVar.Strides[0];
+            runningMean.Data[im] = (float)((1 - momentum) * runningMean.Data[im] + momentum * mean[ch]);
+            runningVar.Data[iv] = (float)((1 - momentum) * runningVar.Data[iv] + momentum * var[ch] * unbias);
+        }
+    }
+
+    static Tensor ChannelTensor(int c, Func<int, double> value)
+    {
+        var data = new float[c];
+        for (int ch = 0; ch < c; ch++) data[ch] = (float)value(ch);
+        return Tensor.From(data, c);
+    }
+
+    static void CheckChannelVector(string op, string name, Tensor? t, int c, Tensor x)
+    {
+        if (t is not null && (t.Rank != 1 || t.Shape[0] != c))
+            throw new ArgumentException($"{op}: {name} has shape {ShapeUtil.Format(t.Shape)}, expected ({c}) for input {ShapeUtil.Format(x.Shape)}");
+    }
+
+    /// <summary>
+    /// Batch norm's (N, C, S) layout and its parallel passes: per channel (runs of S) when S &gt; 1, per block of
+    /// channels across rows when S = 1. Each channel's sums are computed by one thread in a fixed order.
+    /// </summary>
+    sealed record ChannelLayout(int N, int C, int S)
+    {
+        long Numel => (long)N * C * S;
+
+        public void Moments(Tensor x, double[] mean, double[] var)
+        {
+            var (n, c, s) = (N, C, S);
+            ForChannels((c0, c1) =>
+            {
+                var xs = x.Data.AsSpan(x.Offset, (int)Numel);
+                if (s == 1) BatchNormKernels.ColumnMoments(xs[c0..], n, c, mean.AsSpan(c0, c1 - c0), var.AsSpan(c0, c1 - c0));
+                else for (int ch = c0; ch < c1; ch++) (mean[ch], var[ch]) = BatchNormKernels.ChannelMoments(xs[(ch * s)..], n, s, c * s);
+            });
+        }
+
+        public void Affine(Tensor x, Tensor y, float[] scale, float[] shift)
+        {
+            var (n, c, s) = (N, C, S);
+            ForChannels((c0, c1) =>
+            {
+                var xs = x.Data.AsSpan(x.Offset, (int)Numel); var ys = y.Data.AsSpan(y.Offset, (int)Numel);
+                if (s == 1) BatchNormKernels.ColumnAffine(xs[c0..], ys[c0..], n, c, scale.AsSpan(c0, c1 - c0), shift.AsSpan(c0, c1 - c0));
+                else for (int ch = c0; ch < c1; ch++) BatchNormKernels.ChannelAffine(xs[(ch * s)..], ys[(ch * s)..], n, s, c * s, scale[ch], shift[ch]);
+            });
+        }
+
+        public void GradSums(Tensor x, Tensor dy, float[] mean, double[] sumDy, double[] sumDyCentred)
+        {
+            var (n, c, s) = (N, C, S);
+            ForChannels((c0, c1) =>
+            {
+                var xs = x.Data.AsSpan(x.Offset, (int)Numel); var gs = dy.Data.AsSpan(dy.Offset, (int)Numel);
+                if (s == 1) BatchNormKernels.ColumnGradSums(xs[c0..], gs[c0..], n, c, mean.AsSpan(c0, c1 - c0), sumDy.AsSpan(c0, c1 - c0), sumDyCentred.AsSpan(c0, c1 - c0));
+                else for (int ch = c0; ch < c1; ch++)
+                        (sumDy[ch], sumDyCentred[ch]) = BatchNormKernels.ChannelGradSums(xs[(ch * s)..], gs[(ch * s)..], n, s, c * s, mean[ch]);
+            });
+        }
+
+        public void Combine(Tensor dy, Tensor x, Tensor dx, float[] a, float[] b, float[] k)
+        {
+            var (n, c, s) = (N, C, S);
+            ForChannels((c0, c1) =>
+            {
+                var xs = x.Data.AsSpan(x.Offset, (int)Numel); var gs = dy.Data.AsSpan(dy.Offset, (int)Numel); var ds = dx.Data.AsSpan(dx.Offset, (int)Numel);
+                if (s == 1) BatchNormKernels.ColumnCombine(gs[c0..], xs[c0..], ds[c0..], n, c, a.AsSpan(c0, c1 - c0), b.AsSpan(c0, c1 - c0), k.AsSpan(c0, c1 - c0));
+                else for (int ch = c0; ch < c1; ch++)
+                        BatchNormKernels.ChannelCombine(gs[(ch * s)..], xs[(ch * s)..], ds[(ch * s)..], n, s, c * s, a[ch], b[ch], k[ch]);
+            });
+        }
+
+        /// <summary>Channel ranges in parallel; for S = 1, blocks of at least 64 channels so rows vectorise.</summary>
+        void ForChannels(Action<int, int> body)
+        {
+            if (S == 1)
+            {
+                int blocks = Math.Max(1, Math.Min(C / 64, Numel < ParallelWork ? 1 : Workers.Threads * 2));
+                int c = C;
+                if (blocks == 1) { if (c > 0) body(0, c); return; }
+                Workers.For(blocks, i => body((int)((long)i * c / blocks), (int)((long)(i + 1) * c / blocks)));
+            }
+            else ForRanges(C, Numel, body);
+        }
+    }
+}

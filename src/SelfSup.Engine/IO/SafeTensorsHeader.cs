@@ -51,7 +51,7 @@ internal static class SafeTensorsHeader
             }
             catch (InvalidOperationException e)                         // invalid UTF-8 met while reading a string
             {
-                throw new InvalidDataException($"{source}: header has invalid text: {e.Message}", e);
+                throw new InvalidDataException($"{source}: header is not valid UTF-8: {e.Message}", e);
             }
         }
     }

@@ -71,7 +71,24 @@ internal static class SafeTensorsHeader
             if (name == MetadataKey) ParseMetadata(property.Value, metadata, source);
             else entries.Add(ParseEntry(name, property.Value, dataLength, source));
         }
+        RejectOverlaps(entries, source);
         return (entries, metadata);
+    }
+
+    /// <summary>
+    /// Tensors may leave gaps but must not share bytes: otherwise a small file could name the same region
+    /// many times and make the reader allocate far more than the file holds. (The reference implementation
+    /// is stricter still: it requires the entries to tile the buffer exactly.)
+    /// </summary>
+    static void RejectOverlaps(List<SafeTensorsEntry> entries, string source)
+    {
+        var byStart = entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin).ToList();
+        for (int i = 1; i < byStart.Count; i++)
+        {
+            var (before, e) = (byStart[i - 1], byStart[i]);
+            if (e.Begin < before.End)
+                throw new InvalidDataException($"{source}: tensor '{e.Name}' data_offsets [{e.Begin}, {e.End}] overlap tensor '{before.Name}' [{before.Begin}, {before.End}]");
+        }
     }
 
     static void ParseMetadata(JsonElement value, Dictionary<string, string> metadata, string source)

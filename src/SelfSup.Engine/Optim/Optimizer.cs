@@ -82,7 +82,10 @@ public abstract class Optimizer
     public void ZeroGrad()
     {
         foreach (var group in groups)
-            foreach (var (_, p) in group.Parameters) p.Grad = null;
+        {
+            var parameters = group.Parameters;
+            for (int j = 0; j < parameters.Count; j++) parameters[j].Param.Grad = null;
+        }
     }
 
     /// <summary>Buffer <paramref name="kind"/> of parameter <paramref name="index"/>, or null before its first update.</summary>

@@ -58,6 +58,7 @@ public class SafeTensorsMalformedTests
         { "missing dtype", Build("""{"w":{"shape":[2],"data_offsets":[0,8]}}""", new byte[8]), "tensor 'w' has no dtype" },
         { "missing offsets", Build("""{"w":{"dtype":"F32","shape":[2]}}""", new byte[8]), "tensor 'w' has no data_offsets" },
         { "unknown field", Build("""{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"stride":[1]}}""", new byte[8]), "tensor 'w' has unknown field 'stride'" },
+        { "overlapping tensors", Build("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}""", new byte[12]), "tensor 'b' data_offsets [4, 12] overlap tensor 'a' [0, 8]" },
         { "duplicate names", Build("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", new byte[8]), "duplicate tensor name 'w'" },
         { "metadata non-string", Build("""{"__metadata__":{"epoch":3}}""", []), "__metadata__ entry 'epoch' must be a string" },
         { "metadata not an object", Build("""{"__metadata__":"x"}""", []), "__metadata__ must be an object" },

@@ -9,6 +9,11 @@ public static class Benchmarks
     public static IReadOnlyList<Workload> All { get; } =
     [
         GemmWorkload.Create(),
+        TrainingWorkloads.ResNet18CifarTrain(),
+        TrainingWorkloads.ResNet18CifarInfer(),
+        MoCoStepWorkload.Create(),
+        TrainingWorkloads.SmallFmnistTrain(),
+        TrainingWorkloads.VitTinyTrain(),
     ];
 
     public static string EngineName => "selfsup-" + (typeof(Benchmarks).Assembly.GetName().Version?.ToString(3) ?? "0");

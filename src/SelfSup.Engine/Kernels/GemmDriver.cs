@@ -42,19 +42,43 @@ internal static unsafe class GemmDriver
     // * MC x KC of packed A (streamed once per jr iteration) should sit in L2: 168 x 256 x 4 B = 168 KB,
     //   leaving room for B slivers and C tiles.
     // * KC x NC of packed B lives in L3 (shared by the threads): 256 x 4096 x 4 B = 4 MB.
-    private static GemmConfig Avx512Config => new(14, 32, 256, 168, 4096, &GemmKernelsAvx512.Kernel14x32);
+    // Three AVX-512 register blockings with the same ~24-28 accumulators; the driver picks the one that
+    // wastes least of the padded edge tiles for the actual m and n (e.g. conv layers with m = Cout = 16
+    // or 64 are exact multiples of 8 but not of 14). For 6x64 the B sliver (64 KB at KC = 256) exceeds
+    // L1, but each k step does 24 FMAs per 4 B loads, so streaming it from L2 costs little.
+    private static readonly GemmConfig[] Avx512Configs =
+    [
+        new(14, 32, 256, 168, 4096, &GemmKernelsAvx512.Kernel14x32),
+        new(8, 48, 256, 160, 4080, &GemmKernelsAvx512.Kernel8x48),
+        new(6, 64, 256, 144, 4096, &GemmKernelsAvx512.Kernel6x64),
+    ];
     private static GemmConfig Avx2Config => new(6, 16, 256, 120, 4096, &GemmKernelsAvx2.Kernel6x16);
     private static GemmConfig PortableConfig => new(4, 8, 256, 128, 4096, &GemmKernelsPortable.Kernel4x8);
 
-    /// <summary>Override of the AVX-512 configuration (benchmark/tuning hook); null = default.</summary>
+    /// <summary>Override of the AVX-512 configuration (benchmark/tuning hook); null = automatic.</summary>
     internal static GemmConfig? Avx512Override;
 
-    public static GemmConfig ConfigFor(GemmPath path) => path switch
+    /// <summary>Blocking for a path and problem size (m x n of C).</summary>
+    public static GemmConfig ConfigFor(GemmPath path, int m, int n)
     {
-        GemmPath.Avx512 => Avx512Override ?? Avx512Config,
-        GemmPath.Avx2 => Avx2Config,
-        _ => PortableConfig,
-    };
+        if (path == GemmPath.Avx2) return Avx2Config;
+        if (path == GemmPath.Portable) return PortableConfig;
+        if (Avx512Override is { } o) return o;
+        // Fraction of the micro-kernel's work that lands in C; ties go to the first (14x32).
+        int best = 0;
+        double bestEff = 0;
+        for (int i = 0; i < Avx512Configs.Length; i++)
+        {
+            var c = Avx512Configs[i];
+            double eff = (double)m / RoundUp(m, c.MR) * n / RoundUp(n, c.NR);
+            if (eff > bestEff + 0.02) { best = i; bestEff = eff; }
+        }
+        return Avx512Configs[best];
+    }
+
+    /// <summary>Forces one of the AVX-512 blockings by MR (14, 8 or 6); 0 restores automatic choice.</summary>
+    internal static void ForceAvx512Mr(int mr)
+        => Avx512Override = mr == 0 ? null : Array.Find(Avx512Configs, c => c.MR == mr);
 
     /// <summary>C = op(A)op(B) + beta C on raw pointers (arguments already validated).</summary>
     public static void Run(GemmPath path, bool parallel, bool transA, bool transB, int m, int n, int k,
@@ -66,7 +90,7 @@ internal static unsafe class GemmDriver
             ScaleC(m, n, c, ldc, beta);
             return;
         }
-        GemmConfig cfg = ConfigFor(path);
+        GemmConfig cfg = ConfigFor(path, m, n);
         int threads = parallel ? Workers.Threads : 1;
         // Below ~0.5 MFLOP the fork/join cost outweighs the gain.
         if ((long)m * n * k < 256L * 1024) threads = 1;

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SelfSup.Engine.Kernels;
 
@@ -126,10 +128,20 @@ internal static unsafe class GemmPack
             {
                 // Column j of op(B) is row j of b: read each row sequentially, write with stride nr.
                 float* src = b + (nint)(j0 + j) * ldb + p0;
+                int p8 = 0;
+                if (Avx.IsSupported && cols == nr && (nr & 7) == 0)
+                {
+                    // Full sliver: 8x8 in-register transposes (8 rows of b -> 8 sliver rows).
+                    p8 = kc & ~7;
+                    for (int c0 = 0; c0 < nr; c0 += 8)
+                        for (int p = 0; p < p8; p += 8)
+                            Transpose8x8(src + (nint)c0 * ldb + p, ldb, d + (nint)p * nr + c0, nr);
+                    if (p8 == kc) continue;
+                }
                 for (int c = 0; c < cols; c++, src += ldb)
                 {
-                    float* dc = d + c;
-                    for (int p = 0; p < kc; p++, dc += nr) *dc = src[p];
+                    float* dc = d + c + (nint)p8 * nr;
+                    for (int p = p8; p < kc; p++, dc += nr) *dc = src[p];
                 }
                 for (int c = cols; c < nr; c++)
                 {
@@ -138,5 +150,34 @@ internal static unsafe class GemmPack
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// dst row i (stride <paramref name="lds"/>) = column i of the 8x8 block at <paramref name="src"/>
+    /// (row stride <paramref name="ld"/>): the classic unpack / shuffle / 128-bit-permute transpose.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, nint ld, float* dst, nint lds)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2 * ld), r3 = Avx.LoadVector256(src + 3 * ld);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * ld), r5 = Avx.LoadVector256(src + 5 * ld);
+        Vector256<float> r6 = Avx.LoadVector256(src + 6 * ld), r7 = Avx.LoadVector256(src + 7 * ld);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + lds, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * lds, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * lds, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * lds, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * lds, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * lds, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * lds, Avx.Permute2x128(u3, u7, 0x31));
     }
 }

@@ -94,6 +94,26 @@ public class GemmTests
     }
 
     [Fact]
+    public void EveryAvx512Blocking()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;
+        try
+        {
+            foreach (int mr in new[] { 14, 8, 6 })
+            {
+                GemmDriver.ForceAvx512Mr(mr);
+                foreach (bool ta in new[] { false, true })
+                    foreach (bool tb in new[] { false, true })
+                    {
+                        Check(GemmPath.Avx512, false, ta, tb, 29, 97, 19, 1, 0f);
+                        Check(GemmPath.Avx512, true, ta, tb, 170, 133, 270, 0, 0.5f);
+                    }
+            }
+        }
+        finally { GemmDriver.ForceAvx512Mr(0); }
+    }
+
+    [Fact]
     public void BetaZero_IgnoresNaN()
     {
         foreach (var path in Paths())

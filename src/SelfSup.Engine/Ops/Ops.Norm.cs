@@ -23,28 +23,31 @@ public static partial class Ops
         if (training && m <= 1) throw new ArgumentException($"batch_norm in training needs more than one value per channel, got input {ShapeUtil.Format(x.Shape)}");
         var xc = x.Contiguous();
         var layout = new ChannelLayout(n, c, s);
+        var gamma = weight?.ToArray(); var beta = bias?.ToArray();
         var mean = new float[c]; var invStd = new float[c];                               // what backward needs
-        if (batchStats)
-        {
-            var meanD = new double[c]; var varD = new double[c];
-            layout.Moments(xc, meanD, varD);
-            for (int ch = 0; ch < c; ch++) { mean[ch] = (float)meanD[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(varD[ch] + eps)); }
-            if (training && runningMean is not null) UpdateRunningStats(runningMean, runningVar!, meanD, varD, m, momentum);
-        }
-        else
+        var meanD = new double[c]; var varD = new double[c];
+        if (!batchStats)
         {
             var rm = runningMean!.ToArray(); var rv = runningVar!.ToArray();
             for (int ch = 0; ch < c; ch++) { mean[ch] = rm[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(rv[ch] + eps)); }
         }
-        var gamma = weight?.ToArray(); var beta = bias?.ToArray();
-        var scale = new float[c]; var shift = new float[c];
-        for (int ch = 0; ch < c; ch++)
-        {
-            scale[ch] = (gamma is null ? 1f : gamma[ch]) * invStd[ch];
-            shift[ch] = (beta is null ? 0f : beta[ch]) - mean[ch] * scale[ch];
-        }
         var y = Empty(x.Shape);                                                              // same shape as x
-        layout.Affine(xc, y, scale, shift);
+        var scale = new float[c]; var shift = new float[c];                                  // y = x·scale + shift
+        layout.ForUnits((c0, c1) =>                                                          // a channel, or a block of channels when S = 1
+        {
+            if (batchStats)
+            {
+                layout.Moments(xc, c0, c1, meanD, varD);
+                for (int ch = c0; ch < c1; ch++) { mean[ch] = (float)meanD[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(varD[ch] + eps)); }
+            }
+            for (int ch = c0; ch < c1; ch++)
+            {
+                scale[ch] = (gamma is null ? 1f : gamma[ch]) * invStd[ch];
+                shift[ch] = (beta is null ? 0f : beta[ch]) - mean[ch] * scale[ch];
+            }
+            layout.Affine(xc, y, c0, c1, scale, shift);                                     // while the channel is still in cache
+        });
+        if (training && runningMean is not null) UpdateRunningStats(runningMean, runningVar!, meanD, varD, m, momentum);
 
         var inputs = new List<Tensor> { xc };
         if (weight is not null) inputs.Add(weight);
@@ -52,25 +55,26 @@ public static partial class Ops
         return Graph.Record(y, [.. inputs], dy =>
         {
             var g = dy.Contiguous();
-            bool needX = xc.RequiresGrad, needW = weight is not null && weight.RequiresGrad, needB = bias is not null && bias.RequiresGrad;
+            bool needW = weight is not null && weight.RequiresGrad, needB = bias is not null && bias.RequiresGrad;
+            var dx = xc.RequiresGrad ? Empty(xc.Shape) : null;
+            bool needSums = needW || needB || (dx is not null && batchStats);
             var sumDy = new double[c]; var sumDyCentred = new double[c];                  // Σdy, Σdy·(x − μ)
-            if (needW || needB || (needX && batchStats)) layout.GradSums(xc, g, mean, sumDy, sumDyCentred);
-            Tensor? dx = null;
-            if (needX)
+            var a = new float[c]; var b = new float[c]; var k = new float[c];             // dx = a·dy + b·x + k
+            layout.ForUnits((c0, c1) =>
             {
-                var a = new float[c]; var b = new float[c]; var k = new float[c];         // dx = a·dy + b·x + k
-                for (int ch = 0; ch < c; ch++)
+                if (needSums) layout.GradSums(xc, g, c0, c1, mean, sumDy, sumDyCentred);
+                if (dx is null) return;
+                for (int ch = c0; ch < c1; ch++)
                 {
                     double gi = (gamma is null ? 1.0 : gamma[ch]) * invStd[ch];
                     a[ch] = (float)gi;
-                    if (!batchStats) continue;
+                    if (!batchStats) continue;                                              // eval: dx = γ·σ⁻¹·dy
                     double bc = -gi * invStd[ch] * invStd[ch] * sumDyCentred[ch] / m;
                     b[ch] = (float)bc;
                     k[ch] = (float)(-gi * sumDy[ch] / m - bc * mean[ch]);
                 }
-                dx = Empty(xc.Shape);
-                layout.Combine(g, xc, dx, a, b, k);
-            }
+                layout.Combine(g, xc, dx, c0, c1, a, b, k);                                 // same channels, still in cache
+            });
             var result = new List<Tensor?> { dx };
             if (weight is not null) result.Add(needW ? ChannelTensor(c, ch => sumDyCentred[ch] * invStd[ch]) : null);
             if (bias is not null) result.Add(needB ? ChannelTensor(c, ch => sumDy[ch]) : null);
@@ -204,70 +208,53 @@ public static partial class Ops
     }
 
     /// <summary>
-    /// Batch norm's (N, C, S) layout and its parallel passes: per channel (runs of S) when S &gt; 1, per block of
-    /// channels across rows when S = 1. Each channel's sums are computed by one thread in a fixed order.
+    /// Batch norm's (N, C, S) layout and its passes over a unit of channels [c0, c1): one channel (runs of S) when
+    /// S &gt; 1, a block of at least 64 channels across rows when S = 1. Units run in parallel; each channel's sums are
+    /// computed by one thread in a fixed order, so results do not depend on the thread count.
     /// </summary>
     sealed record ChannelLayout(int N, int C, int S)
     {
-        long Numel => (long)N * C * S;
+        int Numel => N * C * S;
 
-        public void Moments(Tensor x, double[] mean, double[] var)
-        {
-            var (n, c, s) = (N, C, S);
-            ForChannels((c0, c1) =>
-            {
-                var xs = x.Data.AsSpan(x.Offset, (int)Numel);
-                if (s == 1) BatchNormKernels.ColumnMoments(xs[c0..], n, c, mean.AsSpan(c0, c1 - c0), var.AsSpan(c0, c1 - c0));
-                else for (int ch = c0; ch < c1; ch++) (mean[ch], var[ch]) = BatchNormKernels.ChannelMoments(xs[(ch * s)..], n, s, c * s);
-            });
-        }
-
-        public void Affine(Tensor x, Tensor y, float[] scale, float[] shift)
-        {
-            var (n, c, s) = (N, C, S);
-            ForChannels((c0, c1) =>
-            {
-                var xs = x.Data.AsSpan(x.Offset, (int)Numel); var ys = y.Data.AsSpan(y.Offset, (int)Numel);
-                if (s == 1) BatchNormKernels.ColumnAffine(xs[c0..], ys[c0..], n, c, scale.AsSpan(c0, c1 - c0), shift.AsSpan(c0, c1 - c0));
-                else for (int ch = c0; ch < c1; ch++) BatchNormKernels.ChannelAffine(xs[(ch * s)..], ys[(ch * s)..], n, s, c * s, scale[ch], shift[ch]);
-            });
-        }
-
-        public void GradSums(Tensor x, Tensor dy, float[] mean, double[] sumDy, double[] sumDyCentred)
-        {
-            var (n, c, s) = (N, C, S);
-            ForChannels((c0, c1) =>
-            {
-                var xs = x.Data.AsSpan(x.Offset, (int)Numel); var gs = dy.Data.AsSpan(dy.Offset, (int)Numel);
-                if (s == 1) BatchNormKernels.ColumnGradSums(xs[c0..], gs[c0..], n, c, mean.AsSpan(c0, c1 - c0), sumDy.AsSpan(c0, c1 - c0), sumDyCentred.AsSpan(c0, c1 - c0));
-                else for (int ch = c0; ch < c1; ch++)
-                        (sumDy[ch], sumDyCentred[ch]) = BatchNormKernels.ChannelGradSums(xs[(ch * s)..], gs[(ch * s)..], n, s, c * s, mean[ch]);
-            });
-        }
-
-        public void Combine(Tensor dy, Tensor x, Tensor dx, float[] a, float[] b, float[] k)
-        {
-            var (n, c, s) = (N, C, S);
-            ForChannels((c0, c1) =>
-            {
-                var xs = x.Data.AsSpan(x.Offset, (int)Numel); var gs = dy.Data.AsSpan(dy.Offset, (int)Numel); var ds = dx.Data.AsSpan(dx.Offset, (int)Numel);
-                if (s == 1) BatchNormKernels.ColumnCombine(gs[c0..], xs[c0..], ds[c0..], n, c, a.AsSpan(c0, c1 - c0), b.AsSpan(c0, c1 - c0), k.AsSpan(c0, c1 - c0));
-                else for (int ch = c0; ch < c1; ch++)
-                        BatchNormKernels.ChannelCombine(gs[(ch * s)..], xs[(ch * s)..], ds[(ch * s)..], n, s, c * s, a[ch], b[ch], k[ch]);
-            });
-        }
-
-        /// <summary>Channel ranges in parallel; for S = 1, blocks of at least 64 channels so rows vectorise.</summary>
-        void ForChannels(Action<int, int> body)
+        public void ForUnits(Action<int, int> body)
         {
             if (S == 1)
             {
-                int blocks = Math.Max(1, Math.Min(C / 64, Numel < ParallelWork ? 1 : Workers.Threads * 2));
-                int c = C;
+                int blocks = Math.Max(1, Math.Min(C / 64, Numel < ParallelWork ? 1 : Workers.Threads * 2)), c = C;
                 if (blocks == 1) { if (c > 0) body(0, c); return; }
                 Workers.For(blocks, i => body((int)((long)i * c / blocks), (int)((long)(i + 1) * c / blocks)));
             }
-            else ForRanges(C, Numel, body);
+            else ForRanges(C, Numel, (r0, r1) => { for (int ch = r0; ch < r1; ch++) body(ch, ch + 1); });
+        }
+
+        Span<float> Of(Tensor t) => t.Data.AsSpan(t.Offset, Numel);
+
+        public void Moments(Tensor x, int c0, int c1, double[] mean, double[] var)
+        {
+            if (S == 1) BatchNormKernels.ColumnMoments(Of(x)[c0..], N, C, mean.AsSpan(c0, c1 - c0), var.AsSpan(c0, c1 - c0));
+            else for (int ch = c0; ch < c1; ch++) (mean[ch], var[ch]) = BatchNormKernels.ChannelMoments(Of(x)[(ch * S)..], N, S, C * S);
+        }
+
+        public void Affine(Tensor x, Tensor y, int c0, int c1, float[] scale, float[] shift)
+        {
+            if (S == 1) BatchNormKernels.ColumnAffine(Of(x)[c0..], Of(y)[c0..], N, C, scale.AsSpan(c0, c1 - c0), shift.AsSpan(c0, c1 - c0));
+            else for (int ch = c0; ch < c1; ch++) BatchNormKernels.ChannelAffine(Of(x)[(ch * S)..], Of(y)[(ch * S)..], N, S, C * S, scale[ch], shift[ch]);
+        }
+
+        public void GradSums(Tensor x, Tensor dy, int c0, int c1, float[] mean, double[] sumDy, double[] sumDyCentred)
+        {
+            if (S == 1)
+                BatchNormKernels.ColumnGradSums(Of(x)[c0..], Of(dy)[c0..], N, C, mean.AsSpan(c0, c1 - c0), sumDy.AsSpan(c0, c1 - c0), sumDyCentred.AsSpan(c0, c1 - c0));
+            else for (int ch = c0; ch < c1; ch++)
+                    (sumDy[ch], sumDyCentred[ch]) = BatchNormKernels.ChannelGradSums(Of(x)[(ch * S)..], Of(dy)[(ch * S)..], N, S, C * S, mean[ch]);
+        }
+
+        public void Combine(Tensor dy, Tensor x, Tensor dx, int c0, int c1, float[] a, float[] b, float[] k)
+        {
+            if (S == 1)
+                BatchNormKernels.ColumnCombine(Of(dy)[c0..], Of(x)[c0..], Of(dx)[c0..], N, C, a.AsSpan(c0, c1 - c0), b.AsSpan(c0, c1 - c0), k.AsSpan(c0, c1 - c0));
+            else for (int ch = c0; ch < c1; ch++)
+                    BatchNormKernels.ChannelCombine(Of(dy)[(ch * S)..], Of(x)[(ch * S)..], Of(dx)[(ch * S)..], N, S, C * S, a[ch], b[ch], k[ch]);
         }
     }
 }

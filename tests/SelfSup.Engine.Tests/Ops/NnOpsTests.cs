@@ -47,6 +47,39 @@ public class NnOpsTests
         Assert.Throws<ArgumentException>(() => MaxPool2d(Tensor.Ones(1, 1, 4, 4), 2, 2, 2));     // padding > kernel/2
     }
 
+    /// <summary>Wide rows take the vector path (27 outputs = 16 + 8 + 3); small integers make ties, and a NaN must win its windows.</summary>
+    [Theory]
+    [InlineData(3, 2, 1)]
+    [InlineData(2, 2, 0)]
+    [InlineData(3, 1, 1)]
+    public void Max_pool_matches_a_direct_loop_with_first_maximum_on_ties(int kernel, int stride, int padding)
+    {
+        int h = 9, w = 54;
+        var rng = new Generator(13);
+        var data = Enumerable.Range(0, 2 * h * w).Select(_ => (float)rng.NextInt(5) - 8f).ToArray();
+        data[h * w + 3 * w + 20] = float.NaN;
+        var (values, grads) = (MaxPool2d(Tensor.From(data, 1, 2, h, w), kernel, stride, padding), Leaf(Tensor.From(data, 1, 2, h, w)));
+        Sum(MaxPool2d(grads, kernel, stride, padding)).Backward();
+        int oh = (h + 2 * padding - kernel) / stride + 1, ow = (w + 2 * padding - kernel) / stride + 1;
+        var expectedGrad = new float[data.Length];
+        for (int p = 0; p < 2; p++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    float best = float.NegativeInfinity; int at = -1;
+                    for (int iy = oy * stride - padding; iy < oy * stride - padding + kernel; iy++)
+                        for (int ix = ox * stride - padding; ix < ox * stride - padding + kernel; ix++)
+                        {
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            float v = data[p * h * w + iy * w + ix];
+                            if (at < 0 || v > best || float.IsNaN(v)) { best = v; at = p * h * w + iy * w + ix; }
+                        }
+                    Assert.Equal(best, values[0, p, oy, ox]);
+                    expectedGrad[at] += 1f;
+                }
+        Assert.Equal(expectedGrad, grads.Grad!.ToArray());
+    }
+
     [Fact]
     public void Avg_pool_counts_padding_in_the_divisor()
     {

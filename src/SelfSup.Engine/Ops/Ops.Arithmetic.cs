@@ -74,7 +74,7 @@ public static partial class Ops
     }
 
     /// <summary>A new contiguous tensor whose contents are about to be overwritten.</summary>
-    internal static Tensor Empty(int[] shape) => new(GC.AllocateUninitializedArray<float>(ShapeUtil.Numel(shape)), (int[])shape.Clone());
+    internal static Tensor Empty(int[] shape) => new(TensorMemory.Allocate(ShapeUtil.Numel(shape), zeroed: false), (int[])shape.Clone());
 
     static Tensor BinaryForward(BinaryOp op, Tensor a, Tensor b)
     {

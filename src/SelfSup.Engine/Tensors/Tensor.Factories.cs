@@ -2,7 +2,7 @@ namespace SelfSup.Engine;
 
 public sealed partial class Tensor
 {
-    public static Tensor Zeros(params int[] shape) => new(new float[ShapeUtil.Numel(shape)], (int[])shape.Clone());
+    public static Tensor Zeros(params int[] shape) => new(TensorMemory.Allocate(ShapeUtil.Numel(shape), zeroed: true), (int[])shape.Clone());
 
     public static Tensor Ones(params int[] shape) => Full(1f, shape);
 

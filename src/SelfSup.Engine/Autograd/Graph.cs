@@ -38,15 +38,17 @@ public static class Graph
         if (!root.RequiresGrad) throw new InvalidOperationException("backward() on a tensor that does not require grad");
         if (gradRoot is null && root.Numel != 1) throw new InvalidOperationException("backward() without a gradient needs a one-element tensor");
         var order = TopologicalOrder(root);
-        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradRoot ?? Tensor.Full(1f, root.Shape) };
+        var pending = new PendingGradients();
+        pending.Put(root, gradRoot ?? Tensor.Full(1f, root.Shape));
         using var _ = Grad.Disabled();
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var t = order[i];
-            if (!grads.Remove(t, out var g)) continue;
+            if (pending.Take(t) is not Tensor g) continue;
             if (t.Node is null)
             {
-                AccumulateLeaf(t, g);
+                if (t.Grad is null && pending.IsExclusive(g)) t.Grad = g;       // adopt the buffer: nothing else uses it
+                else { AccumulateLeaf(t, g); pending.Consumed(g); }
                 continue;
             }
             var node = t.Node;
@@ -59,8 +61,9 @@ public static class Graph
                 if (gi is null || !input.RequiresGrad) continue;
                 if (!ShapeUtil.Equal(gi.Shape, input.Shape))
                     throw new InvalidOperationException($"backward produced a {ShapeUtil.Format(gi.Shape)} gradient for a {ShapeUtil.Format(input.Shape)} input");
-                grads[input] = grads.TryGetValue(input, out var prev) ? Ops.AddNoGrad(prev, gi) : gi;
+                pending.Accumulate(input, gi);
             }
+            pending.Consumed(g);
         }
     }
 

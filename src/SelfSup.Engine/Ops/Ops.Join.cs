@@ -23,7 +23,7 @@ public static partial class Ops
         {
             offsets[i] = at;
             var pShape = parts[i].Shape;
-            new Tensor(y.Data, at * y.Strides[d], pShape, y.Strides).CopyFrom(parts[i]);
+            new Tensor(y.Storage, at * y.Strides[d], pShape, y.Strides).CopyFrom(parts[i]);
             at += pShape[d];
         }
         return Graph.Record(y, parts, dy =>

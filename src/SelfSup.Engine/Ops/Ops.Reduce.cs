@@ -12,7 +12,7 @@ public static partial class Ops
         var y = Empty(keptShape);
         SumKernel(a, reduce, y.Span);
         var outShape = keepDim ? keptShape : DropDims(a.Shape, reduce);
-        var result = new Tensor(y.Data, outShape);
+        var result = new Tensor(y.Storage, outShape);
         return Graph.Record(result, [a], dy => [Expand(Reshape(dy, keptShape), a.Shape).Contiguous()]);
     }
 
@@ -65,7 +65,7 @@ public static partial class Ops
             }
         var outShape = keepDim ? keptShape : DropDims(c.Shape, [.. Enumerable.Range(0, c.Rank).Select(k => k == d)]);
         var index = new IntTensor(indices, keptShape);
-        var result = Graph.Record(new Tensor(values.Data, outShape), [c],
+        var result = Graph.Record(new Tensor(values.Storage, outShape), [c],
             dy => [ScatterAdd(Tensor.Zeros(c.Shape), d, index, Reshape(dy, keptShape))]);
         return (result, keepDim ? index : new IntTensor(indices, outShape));
     }

@@ -15,7 +15,7 @@ public static partial class Ops
     {
         var newShape = ShapeUtil.Infer(shape, a.Numel);
         var c = a.Contiguous();
-        var y = new Tensor(c.Data, c.Offset, newShape, Tensor.ContiguousStrides(newShape));
+        var y = new Tensor(c.Storage, c.Offset, newShape, Tensor.ContiguousStrides(newShape));
         return Graph.Record(y, [c], dy => [Reshape(dy, c.Shape)]);
     }
 
@@ -32,7 +32,7 @@ public static partial class Ops
             seen[p] = true;
             shape[i] = a.Shape[p]; strides[i] = a.Strides[p]; inverse[p] = i;
         }
-        var y = new Tensor(a.Data, a.Offset, shape, strides);
+        var y = new Tensor(a.Storage, a.Offset, shape, strides);
         return Graph.Record(y, [a], dy => [Permute(dy, inverse)]);
     }
 
@@ -53,11 +53,11 @@ public static partial class Ops
         if (start < 0 || length < 0 || start + length > a.Shape[d])
             throw new ArgumentException($"narrow [{start}, {start + length}) out of range for dim {d} of size {a.Shape[d]}");
         var shape = (int[])a.Shape.Clone(); shape[d] = length;
-        var y = new Tensor(a.Data, a.Offset + start * a.Strides[d], shape, (int[])a.Strides.Clone());
+        var y = new Tensor(a.Storage, a.Offset + start * a.Strides[d], shape, (int[])a.Strides.Clone());
         return Graph.Record(y, [a], dy =>
         {
             var g = Tensor.Zeros(a.Shape);
-            var window = new Tensor(g.Data, start * g.Strides[d], shape, g.Strides);
+            var window = new Tensor(g.Storage, start * g.Strides[d], shape, g.Strides);
             window.CopyFrom(dy);
             return [g];
         });
@@ -86,7 +86,7 @@ public static partial class Ops
             else if (size == 1) strides[d] = 0;
             else throw new ArgumentException($"cannot expand {ShapeUtil.Format(a.Shape)} to {ShapeUtil.Format(shape)}");
         }
-        return new Tensor(a.Data, a.Offset, (int[])shape.Clone(), strides);
+        return new Tensor(a.Storage, a.Offset, (int[])shape.Clone(), strides);
     }
 
     /// <summary>Inserts a size-1 dim at <paramref name="dim"/>.</summary>

@@ -10,7 +10,9 @@ namespace SelfSup.Engine;
 public sealed partial class Tensor
 {
     /// <summary>The storage; shared between a tensor and its views.</summary>
-    public float[] Data { get; }
+    public TensorStorage Storage { get; }
+    /// <summary>The storage's array (element [0, 0, ...] is at <see cref="Offset"/>).</summary>
+    public float[] Data => Storage.Array;
     /// <summary>Index in <see cref="Data"/> of element [0, 0, ...].</summary>
     public int Offset { get; }
     public int[] Shape { get; }
@@ -23,17 +25,21 @@ public sealed partial class Tensor
     /// <summary>The recorded operation that produced this tensor; null for leaves and outside autograd.</summary>
     internal GradNode? Node { get; set; }
 
-    internal Tensor(float[] data, int offset, int[] shape, int[] strides)
+    /// <summary>A view of <paramref name="storage"/> (views of one tensor share its storage object).</summary>
+    internal Tensor(TensorStorage storage, int offset, int[] shape, int[] strides)
     {
-        Data = data; Offset = offset; Shape = shape; Strides = strides;
+        Storage = storage; Offset = offset; Shape = shape; Strides = strides;
     }
 
-    /// <summary>A contiguous tensor over <paramref name="data"/> (not copied).</summary>
-    internal Tensor(float[] data, int[] shape) : this(data, 0, shape, ContiguousStrides(shape))
+    /// <summary>A contiguous tensor over <paramref name="storage"/>.</summary>
+    internal Tensor(TensorStorage storage, int[] shape) : this(storage, 0, shape, ContiguousStrides(shape))
     {
-        if (data.Length < ShapeUtil.Numel(shape))
-            throw new ArgumentException($"storage of {data.Length} floats is too small for shape {ShapeUtil.Format(shape)}");
+        if (storage.Array.Length < ShapeUtil.Numel(shape))
+            throw new ArgumentException($"storage of {storage.Array.Length} floats is too small for shape {ShapeUtil.Format(shape)}");
     }
+
+    /// <summary>A contiguous tensor over an array the caller owns (never recycled).</summary>
+    internal Tensor(float[] data, int[] shape) : this(new TensorStorage(data), shape) { }
 
     public int Rank => Shape.Length;
     public int Numel => ShapeUtil.Numel(Shape);
@@ -99,7 +105,7 @@ public sealed partial class Tensor
     public Tensor Contiguous() => IsContiguous ? this : Ops.Copy(this);
 
     /// <summary>A tensor sharing storage but cut from the graph (like torch's detach()).</summary>
-    public Tensor Detach() => new(Data, Offset, Shape, Strides);
+    public Tensor Detach() => new(Storage, Offset, Shape, Strides);
 
     /// <summary>Runs reverse-mode autograd from this scalar, accumulating into the leaves' <see cref="Grad"/>.</summary>
     public void Backward() => Graph.Backward(this);

@@ -78,7 +78,8 @@ public static class PngEncoder
             int predicted = type switch { 0 => 0, 1 => a, 2 => b, 3 => (a + b) >> 1, _ => PngRows.Paeth(a, b, c) };
             byte d = (byte)(row[i] - predicted);
             output[i + 1] = d;
-            cost += Math.Abs((sbyte)d);
+            int signed = (sbyte)d;
+            cost += signed < 0 ? -signed : signed;
         }
         return cost;
     }

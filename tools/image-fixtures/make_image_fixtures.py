@@ -9,6 +9,7 @@ Output, in tests/SelfSup.Vision.Tests/Fixtures/images/:
   *.jpg, *.png        the fixtures
   *.ref               reference pixels: raw interleaved bytes (H, W, C)
   manifest.txt        one line per check: image  alpha  width height channels  reference  tolerance
+                      (reference "zeros": every sample is 0, used for a large flat image)
 
 Reference semantics (what SelfSup's decoders must reproduce):
   JPEG   PIL's decode (libjpeg-turbo, islow DCT, fancy upsampling) after ImageOps.exif_transpose,
@@ -89,6 +90,12 @@ def make_jpegs():
         jpeg(f"orientation{n}_19x11.jpg", photo(19, 11, 10 + n), quality=90, exif=exif_orientation(n))
     jpeg("orientation6_bigendian_19x11.jpg", photo(19, 11, 30), quality=90, exif=exif_orientation(6, True))
     jpeg("gray_orientation8_10x6.jpg", photo(10, 6, 31, "L"), quality=90, exif=exif_orientation(8))
+    # The smallest a Huffman-coded JPEG gets (2 bits per block): must pass the size-plausibility check.
+    flat = "flat_black_gray_optimized_1024x1024.jpg"
+    Image.new("L", (1024, 1024)).save(os.path.join(OUT, flat), "JPEG", quality=10, optimize=True)
+    ref = Image.open(os.path.join(OUT, flat))
+    assert ref.mode == "L" and ref.getextrema() == (0, 0)
+    manifest.append(f"{flat} drop 1024 1024 1 zeros 0")
 
 
 # ---------------------------------------------------------------- PNG (own encoder)

@@ -6,6 +6,8 @@ namespace SelfSup.Vision;
 /// Greyscale files give 1 channel; YCbCr and RGB give 3; CMYK/YCCK are converted to RGB as PIL does
 /// (Adobe-inverted CMYK: R = C·K/255 on the stored samples). The EXIF orientation is applied.
 /// Truncated files (no EOI marker) are errors, as in PIL; libjpeg's recoverable warnings are not.
+/// Before allocating, the header's size is checked against <see cref="ImageLimits"/> and against the file
+/// length (Huffman coding spends at least a bit per 8×8 block), so a tiny file cannot claim a huge image.
 /// </summary>
 public static unsafe class JpegDecoder
 {
@@ -23,6 +25,10 @@ public static unsafe class JpegDecoder
                     out int width, out int height, out _, out int colorspace) != 0)
                 throw Failure(tj, name, "bad JPEG header");
             ImageLimits.Check(name, "JPEG", width, height);
+            long blocks = (width + 7L) / 8 * ((height + 7L) / 8);
+            if (structure.HuffmanCoded && jpeg.Length * 8L * 2 < blocks)      // a factor 2 of slack over 1 bit/block
+                throw new InvalidDataException(
+                    $"{name}: JPEG of {jpeg.Length} bytes is too small to hold {width}×{height} pixels (truncated or corrupt)");
 
             bool gray = colorspace == TurboJpegNative.ColorspaceGray;
             bool cmyk = colorspace is TurboJpegNative.ColorspaceCmyk or TurboJpegNative.ColorspaceYcck;

@@ -9,29 +9,43 @@ namespace SelfSup.Vision;
 /// </summary>
 internal static class JpegMarkers
 {
-    /// <summary>What the walk found: EXIF orientation (1–8, 1 when absent) and whether the data stops before EOI.</summary>
-    public readonly record struct Structure(int Orientation, bool Truncated);
+    /// <summary>What the walk found: EXIF orientation (1–8, 1 when absent), whether the data stops before EOI,
+    /// and the first start-of-frame marker (0xC0–0xCF but not C4/C8/CC; 0 when none).</summary>
+    public readonly record struct Structure(int Orientation, bool Truncated, int FrameMarker)
+    {
+        /// <summary>Huffman-coded frames (baseline, extended, progressive, lossless) need at least one bit per
+        /// 8×8 block of the full-resolution component; arithmetic coding has no such floor.</summary>
+        public bool HuffmanCoded => FrameMarker is 0xC0 or 0xC1 or 0xC2 or 0xC3 or 0xC5 or 0xC6 or 0xC7;
+    }
 
     public static Structure Scan(ReadOnlySpan<byte> d)
     {
-        int orientation = 0, pos = 2;                       // after SOI
+        var s = Walk(d, out int orientation, out int frame);
+        return s with { Orientation = Math.Max(orientation, 1), FrameMarker = frame };
+    }
+
+    static Structure Walk(ReadOnlySpan<byte> d, out int orientation, out int frame)
+    {
+        orientation = 0; frame = 0;
+        int pos = 2;                                        // after SOI
         while (true)
         {
             int ff = d[pos..].IndexOf((byte)0xFF);          // skips extraneous bytes as libjpeg does
-            if (ff < 0) return new(Math.Max(orientation, 1), true);
+            if (ff < 0) return new(0, true, 0);
             pos += ff;
             while (pos < d.Length && d[pos] == 0xFF) pos++; // fill bytes
-            if (pos >= d.Length) return new(Math.Max(orientation, 1), true);
+            if (pos >= d.Length) return new(0, true, 0);
             byte marker = d[pos++];
-            if (marker == 0xD9) return new(Math.Max(orientation, 1), false);            // EOI
+            if (marker == 0xD9) return new(0, false, 0);            // EOI
             if (marker is 0x00 or 0x01 or 0xD8 or (>= 0xD0 and <= 0xD7)) continue;     // no length field
-            if (pos + 2 > d.Length) return new(Math.Max(orientation, 1), true);
+            if (pos + 2 > d.Length) return new(0, true, 0);
             int length = BinaryPrimitives.ReadUInt16BigEndian(d[pos..]);
-            if (length < 2) return new(Math.Max(orientation, 1), false);               // corrupt: libjpeg decides
-            if (pos + length > d.Length) return new(Math.Max(orientation, 1), true);
+            if (length < 2) return new(0, false, 0);               // corrupt: libjpeg decides
+            if (pos + length > d.Length) return new(0, true, 0);
+            if (frame == 0 && marker is >= 0xC0 and <= 0xCF and not (0xC4 or 0xC8 or 0xCC)) frame = marker;
             if (marker == 0xE1 && orientation == 0) orientation = ExifOrientationTag(d.Slice(pos + 2, length - 2));
             pos += length;
-            if (marker == 0xDA && !SkipEntropyData(d, ref pos)) return new(Math.Max(orientation, 1), true);
+            if (marker == 0xDA && !SkipEntropyData(d, ref pos)) return new(0, true, 0);
         }
     }
 

@@ -188,6 +188,17 @@ public class HostileFileTests
     }
 
     [Fact]
+    public void A_small_jpeg_claiming_a_large_image_within_the_limits_is_rejected_before_allocation()
+    {
+        var jpeg = Fixtures.Bytes("rgb420_progressive_33x21.jpg");     // progressive: libjpeg would buffer all coefficients
+        int sof = IndexOf(jpeg, [0xFF, 0xC2]);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 5), 8000);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 7), 8000);
+        long allocated = Allocated(() => Assert.Contains("too small to hold 8000×8000", Rejects(jpeg).Message));
+        Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes");
+    }
+
+    [Fact]
     public void A_jpeg_with_garbage_after_its_markers_is_rejected()
     {
         var jpeg = Fixtures.Bytes("gray_17x13.jpg");

@@ -18,7 +18,8 @@ public class ReferencePixelTests
         var c = Fixtures.Manifest().Single(m => m.Image == image && m.Alpha.ToString() == alpha);
         var decoded = ImageDecoder.Load(Path.Combine(Fixtures.Directory, image), c.Alpha);
         Assert.Equal((c.Width, c.Height, c.Channels), (decoded.Width, decoded.Height, decoded.Channels));
-        var expected = Fixtures.Bytes(c.Reference);
+        var expected = c.Reference == "zeros" ? new byte[decoded.Pixels.Length] : Fixtures.Bytes(c.Reference);
+        Assert.Equal(expected.Length, decoded.Pixels.Length);
         int worst = 0, at = -1;
         for (int i = 0; i < expected.Length; i++)
         {

@@ -2,7 +2,14 @@ using System.Diagnostics;
 
 namespace SelfSup.Vision;
 
-/// <summary>A decode-throughput measurement a benchmark can call: images/s on one thread.</summary>
+/// <summary>
+/// A decode-throughput measurement a benchmark can call: images/s on one thread.
+/// For photos the result depends on the host's GC settings more than on libjpeg-turbo: each decoded
+/// 500×375 image is a 560 KB array on the large-object heap, whose budget triggers frequent gen-2
+/// collections that hand memory back to the OS, and refaulting it costs ~4× the decode itself.
+/// With <c>System.GC.LOHThreshold</c> above the image size (e.g. DOTNET_GCLOHThreshold=0x400000)
+/// decoding runs at libjpeg-turbo's own speed. (PIL has the same effect through glibc's heap trimming.)
+/// </summary>
 public static class JpegDecodeBench
 {
     /// <summary>Decodes <paramref name="jpeg"/> repeatedly for about <paramref name="seconds"/> (after a short

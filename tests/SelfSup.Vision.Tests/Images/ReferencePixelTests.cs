@@ -48,4 +48,20 @@ public class ReferencePixelTests
         var image = ImageDecoder.Decode(png, "actually-a-png.jpg");
         Assert.Equal((17, 13, 3), (image.Width, image.Height, image.Channels));
     }
+
+    [Fact]
+    public void Decoding_on_many_threads_at_once_gives_the_same_pixels()
+    {
+        string[] files = ["rgb420_17x13.jpg", "gray_progressive_23x9.jpg", "orientation7_19x11.jpg", "rgba8_adam7_19x11.png"];
+        var bytes = files.Select(Fixtures.Bytes).ToArray();
+        var expected = files.Select((f, i) => ImageDecoder.Decode(bytes[i], f).Pixels).ToArray();
+        var mismatches = 0;
+        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            int k = i % files.Length;
+            if (!ImageDecoder.Decode(bytes[k], files[k]).Pixels.AsSpan().SequenceEqual(expected[k]))
+                Interlocked.Increment(ref mismatches);
+        });
+        Assert.Equal(0, mismatches);
+    }
 }

@@ -3,7 +3,7 @@
 #   scripts/setup.sh          the product's needs (Fashion-MNIST data)
 #   scripts/setup.sh --peer   also the PyTorch peer for benchmarks and golden fixtures
 set -euo pipefail
-packages=(dataset-fashion-mnist)
+packages=(dataset-fashion-mnist libturbojpeg0)
 [ "${1:-}" = "--peer" ] && packages+=(python3-torch python3-torchvision time)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -1,0 +1,21 @@
+namespace SelfSup.Vision;
+
+/// <summary>
+/// A split of images with optional labels. Implementations are safe to read from many threads at once
+/// (the loader decodes in parallel).
+/// </summary>
+public interface IImageDataset
+{
+    /// <summary>What to call it in messages and reports, e.g. "fashion-mnist/train".</summary>
+    string Name { get; }
+    int Count { get; }
+    /// <summary>The decoded image at <paramref name="index"/> (0 ≤ index &lt; Count).</summary>
+    RawImage Image(int index);
+    /// <summary>The class index of image <paramref name="index"/>, or −1 when the split is unlabelled.</summary>
+    int Label(int index);
+    /// <summary>Class names by index; empty when unlabelled.</summary>
+    IReadOnlyList<string> ClassNames { get; }
+}
+
+/// <summary>The splits a data SPEC resolves to: a training split and, where the data has one, a test split.</summary>
+public sealed record DataSplits(IImageDataset Train, IImageDataset? Test);

@@ -4,7 +4,7 @@ namespace SelfSup.Vision;
 
 /// <summary>
 /// Turns one decoded image into one augmented, normalised view of fixed size, written as planar float CHW.
-/// All randomness comes from <paramref name="rng"/>, so a view depends only on the image and the generator.
+/// All randomness comes from the generator passed to Apply, so a view depends only on the image and the generator.
 /// </summary>
 public interface IViewTransform
 {

@@ -41,7 +41,6 @@ public sealed class ResNet : UnaryModule
 
     readonly Conv2d conv1;
     readonly BatchNorm2d bn1;
-    readonly ReLU relu;
     readonly UnaryModule maxpool, fc;
     readonly Sequential layer1, layer2, layer3, layer4;
     readonly AdaptiveAvgPool2d avgpool;
@@ -56,7 +55,7 @@ public sealed class ResNet : UnaryModule
             ? new Conv2d(options.InChannels, w, 7, rng, stride: 2, padding: 3, bias: false)
             : new Conv2d(options.InChannels, w, 3, rng, stride: 1, padding: 1, bias: false));
         bn1 = Child("bn1", new BatchNorm2d(w));
-        relu = Child("relu", new ReLU());
+        Child("relu", new ReLU());                                           // torchvision's tree; forward uses the in-place op
         maxpool = Child<UnaryModule>("maxpool", options.Stem == ResNetStem.ImageNet ? new MaxPool2d(3, 2, 1) : new Identity());
 
         int inPlanes = w;
@@ -90,7 +89,7 @@ public sealed class ResNet : UnaryModule
     /// <summary>The last stage's feature map before pooling: (N, C, H, W) → (N, FeatureDim, h, w) (DenseCL's dense features).</summary>
     public Tensor ForwardFeatures(Tensor x)
     {
-        var y = maxpool.Forward(relu.Forward(bn1.Forward(conv1.Forward(x))));      // (N, w, H/4, W/4) imagenet; (N, w, H, W) cifar
+        var y = maxpool.Forward(Ops.ReluInPlace(bn1.Forward(conv1.Forward(x))));      // (N, w, H/4, W/4) imagenet; (N, w, H, W) cifar
         y = layer1.Forward(y);                                                      // (N, w·e, ...)
         y = layer2.Forward(y);                                                      // (N, 2w·e, /2)
         y = layer3.Forward(y);                                                      // (N, 4w·e, /4)

@@ -20,14 +20,13 @@ public sealed class BasicBlock : ResidualBlock
     public const int Expansion = 1;
     readonly Conv2d conv1, conv2;
     readonly BatchNorm2d bn1, bn2;
-    readonly ReLU relu;
     readonly Sequential? downsample;
 
     public BasicBlock(int inPlanes, int planes, int stride, Generator rng)
     {
         conv1 = Child("conv1", new Conv2d(inPlanes, planes, 3, rng, stride: stride, padding: 1, bias: false));
         bn1 = Child("bn1", new BatchNorm2d(planes));
-        relu = Child("relu", new ReLU());
+        Child("relu", new ReLU());                                           // torchvision's tree; forward uses the in-place op
         conv2 = Child("conv2", new Conv2d(planes, planes, 3, rng, padding: 1, bias: false));
         bn2 = Child("bn2", new BatchNorm2d(planes));
         if (Shortcut(inPlanes, planes * Expansion, stride, rng) is { } s) downsample = Child("downsample", s);
@@ -37,10 +36,10 @@ public sealed class BasicBlock : ResidualBlock
 
     public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
     {
-        var y = relu.Forward(bn1.Forward(conv1.Forward(x)));                   // (N, planes, H/s, W/s)
+        var y = Ops.ReluInPlace(bn1.Forward(conv1.Forward(x)));                // (N, planes, H/s, W/s); relu as torchvision's inplace=True
         y = bn2.Forward(conv2.Forward(y));                                     // (N, planes, H/s, W/s)
         var identity = downsample?.Forward(x) ?? x;                            // (N, planes, H/s, W/s)
-        return relu.Forward(y + identity);
+        return Ops.AddReluInPlace(y, identity);                                // relu(y + identity), over y's buffer
     }
 }
 
@@ -51,7 +50,6 @@ public sealed class Bottleneck : ResidualBlock
     public const int Expansion = 4;
     readonly Conv2d conv1, conv2, conv3;
     readonly BatchNorm2d bn1, bn2, bn3;
-    readonly ReLU relu;
     readonly Sequential? downsample;
 
     public Bottleneck(int inPlanes, int planes, int stride, Generator rng)
@@ -62,7 +60,7 @@ public sealed class Bottleneck : ResidualBlock
         bn2 = Child("bn2", new BatchNorm2d(planes));
         conv3 = Child("conv3", new Conv2d(planes, planes * Expansion, 1, rng, bias: false));
         bn3 = Child("bn3", new BatchNorm2d(planes * Expansion));
-        relu = Child("relu", new ReLU());
+        Child("relu", new ReLU());                                           // torchvision's tree; forward uses the in-place op
         if (Shortcut(inPlanes, planes * Expansion, stride, rng) is { } s) downsample = Child("downsample", s);
     }
 
@@ -70,10 +68,10 @@ public sealed class Bottleneck : ResidualBlock
 
     public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
     {
-        var y = relu.Forward(bn1.Forward(conv1.Forward(x)));                   // (N, planes, H, W)
-        y = relu.Forward(bn2.Forward(conv2.Forward(y)));                       // (N, planes, H/s, W/s)
+        var y = Ops.ReluInPlace(bn1.Forward(conv1.Forward(x)));                // (N, planes, H, W)
+        y = Ops.ReluInPlace(bn2.Forward(conv2.Forward(y)));                    // (N, planes, H/s, W/s)
         y = bn3.Forward(conv3.Forward(y));                                     // (N, 4·planes, H/s, W/s)
         var identity = downsample?.Forward(x) ?? x;                            // (N, 4·planes, H/s, W/s)
-        return relu.Forward(y + identity);
+        return Ops.AddReluInPlace(y, identity);                                // relu(y + identity), over y's buffer
     }
 }

@@ -56,3 +56,37 @@ public class CoreOpsGradTests
         GradCheck.Assert(f, GradCheck.RandomInputs(shapes));
     }
 }
+
+/// <summary>The in-place ReLU ops: gradients by central differences (the in-place target is a fresh op output) and values.</summary>
+public class InPlaceOpsTests
+{
+    public static TheoryData<string, Func<Tensor[], Tensor>, int[][]> Cases => new()
+    {
+        { "relu_ after mul", x => ReluInPlace(Mul(x[0], 1.5f)), [[4, 5]] },
+        { "add_relu_ after mul", x => AddReluInPlace(Mul(x[0], 1f), x[1]), [[3, 6], [3, 6]] },
+        { "add_relu_ with shared input", x => AddReluInPlace(Mul(x[0], 2f), x[0]), [[7]] },
+    };
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Backward_matches_central_differences(string op, Func<Tensor[], Tensor> f, int[][] shapes)
+    {
+        _ = op;
+        GradCheck.Assert(f, GradCheck.RandomInputs(shapes));
+    }
+
+    [Fact]
+    public void Relu_in_place_overwrites_its_input_and_shares_storage()
+    {
+        var x = Tensor.From([-1, 2, -3, 4], 4);
+        var y = ReluInPlace(x);
+        Assert.Same(x.Storage, y.Storage);
+        Assert.Equal([0, 2, 0, 4], x.ToArray());
+    }
+
+    [Fact]
+    public void In_place_on_a_parameter_is_refused()
+    {
+        var p = Tensor.Ones(3); p.RequiresGrad = true;
+        Assert.Throws<InvalidOperationException>(() => ReluInPlace(p));
+    }
+}

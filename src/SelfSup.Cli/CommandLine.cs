@@ -11,7 +11,21 @@ public static class CommandLine
         commands:
           bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
           --help                                         this text
+
+        options for every command:
+          --threads N    worker threads for the kernels (default: all cores)
         """;
+
+    /// <summary>Applies and removes a global `--threads N` (kernel worker threads; default: all cores).</summary>
+    static string[] TakeThreads(string[] args)
+    {
+        int at = Array.IndexOf(args, "--threads");
+        if (at < 0 || args[0] == "bench") return args;                     // bench reads --threads itself
+        if (at + 1 >= args.Length || !int.TryParse(args[at + 1], out int threads) || threads < 1)
+            throw new UsageException("--threads needs a positive integer");
+        SelfSup.Engine.Kernels.Workers.Threads = threads;
+        return [.. args[..at], .. args[(at + 2)..]];
+    }
 
     public static int Run(string[] args)
     {
@@ -22,6 +36,7 @@ public static class CommandLine
         }
         try
         {
+            args = TakeThreads(args);
             return args[0] switch
             {
                 "bench" => BenchCommand.Run(args[1..]),

@@ -20,6 +20,10 @@ public sealed class CachedDataset : IImageDataset
         BudgetBytes = budgetBytes;
     }
 
+    /// <summary><paramref name="data"/> itself when it already lives in memory, else a cache of it.</summary>
+    public static IImageDataset Over(IImageDataset data, long budgetBytes) =>
+        data is InMemoryDataset or CachedDataset ? data : new CachedDataset(data, budgetBytes);
+
     public long BudgetBytes { get; }
     /// <summary>Bytes of pixels held now (never above <see cref="BudgetBytes"/>).</summary>
     public long CachedBytes => Interlocked.Read(ref usedBytes);

@@ -63,7 +63,7 @@ public sealed record DatasetSummary(string Name, int Images, bool Labelled, IRea
         var s = new StringBuilder($"data: {spec}\n");
         foreach (var split in splits)
         {
-            s.Append($"\n{split.Name}: {split.Images} images, ");
+            s.Append($"\n{split.Name}: {split.Images} image{(split.Images == 1 ? "" : "s")}, ");
             s.Append(split.Labelled ? $"{split.Classes.Count} classes\n" : "unlabelled\n");
             int width = split.Classes.Select(c => c.Name.Length).DefaultIfEmpty(0).Max();
             for (int c = 0; c < split.Classes.Count; c++)

@@ -25,9 +25,9 @@ public static class IdxFile
             using Stream stream = gz ? new GZipStream(file, CompressionMode.Decompress) : file;
             var dims = ReadHeader(stream, path);
             long expected = 1;
-            foreach (int d in dims) expected *= d;          // ≤ 4 dims of < 2^31: fits a long only while small; checked below
+            foreach (int d in dims) expected = Math.Min(expected * d, (long)Array.MaxLength + 1);   // saturates: no overflow
             if (expected > Array.MaxLength)
-                throw new InvalidDataException($"{path}: IDX header claims {Shape(dims)} = {expected} bytes, more than one array holds");
+                throw new InvalidDataException($"{path}: IDX header claims {Shape(dims)} bytes, more than one array holds");
             long headerBytes = 4 + 4L * dims.Length;
             if (!gz && file.Length != headerBytes + expected)
                 throw new InvalidDataException(file.Length < headerBytes + expected

@@ -69,6 +69,7 @@ public class IdxDatasetTests
         { "short header", [0, 0, 8, 3, 0, 0, 0, 1], "ends inside its dimension sizes" },
         { "zero dimension", [0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1], "dimension 0 has size 0" },
         { "huge claim", [0, 0, 8, 3, 0x7F, 0, 0, 0, 0x7F, 0, 0, 0, 0, 0, 0, 1], "more than one array holds" },
+        { "overflowing claim", [0, 0, 8, 4, .. Enumerable.Repeat(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF }, 4).SelectMany(b => b)], "more than one array holds" },
     };
 
     [Theory, MemberData(nameof(Malformed))]

@@ -10,6 +10,7 @@ public static class CommandLine
 
         commands:
           bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
+          data inspect --data SPEC [--json] [--strict]   splits, counts, classes, image sizes, bad files
           --help                                         this text
 
         options for every command:
@@ -40,6 +41,7 @@ public static class CommandLine
             return args[0] switch
             {
                 "bench" => BenchCommand.Run(args[1..]),
+                "data" => DataCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try 'selfsup --help')"),
             };
         }

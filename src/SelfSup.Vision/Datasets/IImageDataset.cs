@@ -2,7 +2,8 @@ namespace SelfSup.Vision;
 
 /// <summary>
 /// A split of images with optional labels. Implementations are safe to read from many threads at once
-/// (the loader decodes in parallel).
+/// (the loader decodes in parallel). Images returned may be shared (a cache hands out the same object):
+/// treat them as read-only.
 /// </summary>
 public interface IImageDataset
 {
@@ -15,6 +16,8 @@ public interface IImageDataset
     int Label(int index);
     /// <summary>Class names by index; empty when unlabelled.</summary>
     IReadOnlyList<string> ClassNames { get; }
+    /// <summary>Where image <paramref name="index"/> comes from, for error messages (a file path, or "name[index]").</summary>
+    string Describe(int index) => $"{Name}[{index}]";
 }
 
 /// <summary>The splits a data SPEC resolves to: a training split and, where the data has one, a test split.</summary>

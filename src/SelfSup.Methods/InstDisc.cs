@@ -1,0 +1,116 @@
+using SelfSup.Methods.Components;
+using SelfSup.Methods.Heads;
+using SelfSup.Methods.Losses;
+
+namespace SelfSup.Methods;
+
+/// <summary>
+/// Instance discrimination (Wu et al. 2018, "Unsupervised Feature Learning via Non-Parametric Instance
+/// Discrimination"): every image is its own class. An encoder maps an image to a 128-d unit vector f; a memory bank
+/// holds one vector v_i per training image; P(i|f) = exp(v_iᵀf/τ)/Z is learnt with NCE against K uniform noise rows
+/// (or, with K = 0, the full softmax over the bank), and after the step the bank row becomes normalise(m·v_i + (1−m)·f).
+/// One view per image. State: bank "memory", the Z estimate "nce_z" (−1 until the first batch), the noise sampler.
+/// </summary>
+public sealed class InstDisc : SslMethod
+{
+    readonly InstDiscOptions o;
+    readonly ResNet backbone;
+    readonly Mlp head;                                  // fc to the 128-d embedding
+    readonly MemoryBank bank;                           // (n, 128)
+    readonly Generator noiseRng;                        // draws the K noise rows
+    float z = -1;                                       // Z, estimated once from the first batch
+    float? pendingZ;                                    // the first batch's estimate, committed in AfterStep
+    (int[] Indices, Tensor Features)? pending;          // this batch's f (detached), for the bank write
+
+    public InstDisc(InstDiscOptions options, int datasetSize, Generator rng)
+    {
+        if (datasetSize <= 1) throw new ArgumentException($"InstDisc needs the dataset size for its memory bank (got {datasetSize})");
+        if (options.NceK < 0) throw new ArgumentException($"NCE K must be ≥ 0, got {options.NceK}");
+        o = options;
+        backbone = Child("backbone", BuildBackbone(options, rng));
+        head = Child("head", ProjectionHeads.Linear(backbone.FeatureDim, options.Dim, rng));
+        bank = new MemoryBank(datasetSize, options.Dim, rng);
+        noiseRng = Generator.Derive(rng.NextULong(), 1);
+    }
+
+    public override string Name => "instdisc";
+    public override ResNet Backbone => backbone;
+    public override int ViewCount => 1;
+    public MemoryBank Bank => bank;
+    /// <summary>The normalisation constant Z; −1 before the first step.</summary>
+    public float Z => z;
+
+    /// <summary>f = normalise(fc(backbone(x))): (N, C, H, W) → (N, 128).</summary>
+    public Tensor Embed(Tensor x) => Ops.Normalize(head.Forward(backbone.Forward(x)), 1);
+
+    public override Tensor Loss(IReadOnlyList<Tensor> views, int[] indices)
+    {
+        CheckViews(views, indices, 1);
+        var f = Embed(views[0]);                                                // (N, 128) unit rows
+        pending = (indices.ToArray(), f.Detach());
+        var v = bank.Rows;                                                      // (n, 128) v^(t−1), constant
+        Tensor loss;
+        if (o.NceK == 0)
+        {
+            var logits = Ops.MatMul(f, v.T);                                    // (N, n)   v_jᵀf for every image j
+            loss = InfoNce.FromSimilarities(logits, new IntTensor(indices.ToArray(), indices.Length), o.Temperature);   // Eq. 2
+        }
+        else
+        {
+            var rows = NoiseRows(indices);                                      // (N, K+1) own row, then K noise rows
+            var scores = Nce.Scores(f, v, rows, o.Temperature);                // (N, K+1) exp(vᵀf/τ)
+            float zNow = z > 0 ? z : (pendingZ = Nce.EstimateZ(scores, bank.Count)).Value;   // Eq. 6, first batch only
+            loss = Nce.Loss(scores, zNow, bank.Count);                          // Eq. 5
+        }
+        if (o.ProximalLambda > 0)                                               // §3.3: λ‖v_i^(t) − v_i^(t−1)‖², v^(t) = f
+        {
+            var previous = Ops.IndexSelect(v, 0, indices);                      // (N, 128)
+            loss = loss + o.ProximalLambda * Ops.Sum(Ops.Pow(f - previous, 2)) / indices.Length;
+        }
+        return loss;
+    }
+
+    /// <summary>Column 0 the sample's own index, then K indices drawn uniformly from the bank (the official AliasMethod
+    /// over uniform probabilities; a draw may hit the sample itself, as there).</summary>
+    IntTensor NoiseRows(int[] indices)
+    {
+        int k1 = o.NceK + 1;
+        var rows = new int[indices.Length * k1];
+        for (int b = 0; b < indices.Length; b++)
+        {
+            rows[b * k1] = indices[b];
+            for (int j = 1; j < k1; j++) rows[b * k1 + j] = noiseRng.NextInt(bank.Count);
+        }
+        return new IntTensor(rows, indices.Length, k1);
+    }
+
+    /// <summary>Bank write v_i ← normalise(m·v_i + (1−m)·f_i) for this batch; fixes Z after the first batch.</summary>
+    public override void AfterStep(int step, int totalSteps)
+    {
+        if (pending is not var (indices, features)) return;
+        bank.Update(indices, features, o.BankMomentum);
+        if (pendingZ is float estimate && z <= 0) z = estimate;
+        pending = null; pendingZ = null;
+    }
+
+    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
+
+    public override StateDict ExtraState()
+    {
+        var s = new StateDict();
+        s.Add("memory", bank.Rows);
+        s.Add("nce_z", Tensor.Scalar(z));
+        s.Add("noise_rng", SaveGenerator(noiseRng));
+        return s;
+    }
+
+    public override void LoadExtraState(StateDict state)
+    {
+        var memory = state.Float("memory");
+        if (!ShapeUtil.Equal(memory.Shape, bank.Rows.Shape))
+            throw new InvalidDataException($"memory bank {ShapeUtil.Format(memory.Shape)} in the checkpoint, {ShapeUtil.Format(bank.Rows.Shape)} expected (same dataset?)");
+        bank.Rows.CopyFrom(memory);
+        z = state.Float("nce_z").Item();
+        LoadGenerator(noiseRng, state.Int("noise_rng"));
+    }
+}

@@ -1,0 +1,94 @@
+using SelfSup.Methods.Components;
+using SelfSup.Methods.Heads;
+using SelfSup.Methods.Losses;
+
+namespace SelfSup.Methods;
+
+/// <summary>
+/// MoCo (He et al. 2020, "Momentum Contrast for Unsupervised Visual Representation Learning", Algorithm 1) and MoCo v2
+/// (Chen et al. 2020, "Improved Baselines with Momentum Contrastive Learning": MLP head, τ 0.2, blur, cosine lr).
+/// A query encoder f_q and a key encoder f_k, a momentum copy of it; InfoNCE between each query and its key (the
+/// positive, index 0) against a FIFO queue of K past keys. Keys come from the shuffled batch normalised in G groups
+/// (shuffling BN, see <see cref="SplitBatchNorm"/>); the query is also normalised in G groups, as on G devices and in the
+/// official CIFAR demo. After the step: θ_k ← m·θ_k + (1−m)·θ_q, then the keys are enqueued. (The official code does
+/// both inside the next forward — the update before computing keys, the enqueue after the logits — which is the same
+/// sequence.) State-dict: "backbone.", "head." (query), "key.backbone.", "key.head."; extra state "queue", "queue_ptr".
+/// </summary>
+public sealed class MoCo : SslMethod
+{
+    readonly MoCoOptions o;
+    readonly Encoder query;                             // f_q = head(backbone(x)); its parts are registered as "backbone", "head"
+    readonly Encoder key;                               // f_k, momentum copy, no gradient
+    readonly FeatureQueue queue;                        // (K, D) keys
+    readonly Generator shuffleRng;                      // shuffling BN's permutations
+    Tensor? pendingKeys;                                // this batch's keys (N, D), enqueued in AfterStep
+
+    /// <param name="name">"mocov1" or "mocov2" (only the name; the options decide head and τ).</param>
+    /// <param name="options">Queue, momentum, τ, head, BN splits.</param>
+    /// <param name="rng">Initialises the query encoder (copied into the key encoder) and the queue; seeds the shuffles.</param>
+    public MoCo(string name, MoCoOptions options, Generator rng)
+    {
+        if (options.BnSplits < 1) throw new ArgumentException($"BN splits must be ≥ 1, got {options.BnSplits}");
+        Name = name; o = options;
+        var backbone = Child("backbone", BuildBackbone(options, rng));
+        var head = Child("head", Head(backbone.FeatureDim, rng));
+        query = new Encoder(backbone, head);
+        key = Child("key", new Encoder(BuildBackbone(options, rng), Head(backbone.FeatureDim, rng)));
+        MomentumEncoder.InitialiseCopy(query, key);                             // θ_k = θ_q, requires_grad off
+        queue = new FeatureQueue(options.QueueSize, options.Dim, rng);
+        shuffleRng = Generator.Derive(rng.NextULong(), 2);
+    }
+
+    Mlp Head(int features, Generator rng) =>
+        o.Mlp ? ProjectionHeads.MoCoV2(features, o.Dim, rng) : ProjectionHeads.Linear(features, o.Dim, rng);
+
+    public override string Name { get; }
+    public override ResNet Backbone => query.Backbone;
+    public override int ViewCount => 2;
+    public FeatureQueue Queue => queue;
+    public Encoder QueryEncoder => query;
+    public Encoder KeyEncoder => key;
+
+    public override Tensor Loss(IReadOnlyList<Tensor> views, int[] indices)
+    {
+        CheckViews(views, indices, 2);
+        queue.CheckBatchSize(views[0].Shape[0]);
+        var q = Ops.Normalize(SplitBatchNorm.Forward(query, views[0], o.BnSplits), 1);   // (N, D) queries
+        var k = Keys(views[1]);                                                 // (N, D) keys, no gradient
+        pendingKeys = k;
+        return InfoNce.WithQueue(q, k, queue.Keys, o.Temperature);              // logits (N, 1+K), positive at 0
+    }
+
+    /// <summary>k = normalise(f_k(x)) with shuffling BN, outside autograd: (N, C, H, W) → (N, D).</summary>
+    public Tensor Keys(Tensor x)
+    {
+        using var _ = Grad.Disabled();
+        return Ops.Normalize(SplitBatchNorm.ShuffledForward(key, x, o.BnSplits, shuffleRng), 1);
+    }
+
+    /// <summary>Momentum update of the key encoder (constant m), then enqueue this batch's keys.</summary>
+    public override void AfterStep(int step, int totalSteps)
+    {
+        if (pendingKeys is null) return;
+        MomentumEncoder.Update(from: query, to: key, o.Momentum);              // θ_k ← m·θ_k + (1−m)·θ_q
+        queue.Enqueue(pendingKeys);                                            // oldest N keys replaced
+        pendingKeys = null;
+    }
+
+    /// <summary>The query encoder's backbone and head (the key encoder follows by momentum).</summary>
+    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
+
+    public override StateDict ExtraState()
+    {
+        var s = new StateDict();
+        queue.SaveTo(s);
+        s.Add("shuffle_rng", SaveGenerator(shuffleRng));
+        return s;
+    }
+
+    public override void LoadExtraState(StateDict state)
+    {
+        queue.LoadFrom(state);
+        LoadGenerator(shuffleRng, state.Int("shuffle_rng"));
+    }
+}

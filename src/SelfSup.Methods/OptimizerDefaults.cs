@@ -1,0 +1,64 @@
+namespace SelfSup.Methods;
+
+/// <summary>Which optimiser the trainer builds for a method.</summary>
+public enum OptimizerKind
+{
+    /// <summary>SGD with momentum (InstDisc, MoCo).</summary>
+    Sgd,
+    /// <summary>LARS (You et al. 2017) with biases and BN parameters excluded from adaptation and decay (SimCLR).</summary>
+    Lars,
+}
+
+/// <summary>How the learning rate follows the batch size B.</summary>
+public enum LrScaling
+{
+    /// <summary>lr = BaseLr.</summary>
+    None,
+    /// <summary>lr = BaseLr·B/256 (Goyal et al. 2017).</summary>
+    Linear,
+    /// <summary>lr = BaseLr·√B (SimCLR appendix B.1: 0.075·√B, better for small batches and long training).</summary>
+    Sqrt,
+}
+
+/// <summary>The learning-rate schedule over the run.</summary>
+public enum LrScheduleKind
+{
+    /// <summary>Linear warmup, then half-cosine to 0 (SGDR, Loshchilov &amp; Hutter 2017).</summary>
+    Cosine,
+    /// <summary>×0.1 at each of <see cref="OptimizerDefaults.StepMilestones"/> (fractions of the run).</summary>
+    Step,
+}
+
+/// <summary>
+/// A method's default optimisation recipe, for the trainer to build (Methods never constructs optimisers).
+/// </summary>
+/// <param name="Kind">SGD or LARS.</param>
+/// <param name="BaseLr">Meaning depends on <paramref name="Scaling"/>; see <see cref="LrFor"/>.</param>
+/// <param name="Scaling">Batch-size scaling of the lr.</param>
+/// <param name="Momentum">SGD/LARS momentum.</param>
+/// <param name="WeightDecay">L2 weight decay.</param>
+/// <param name="Schedule">Cosine or step.</param>
+/// <param name="WarmupEpochs">Linear warmup length for the paper's run length; see <see cref="WarmupEpochsFor"/>.</param>
+/// <param name="StepMilestones">For <see cref="LrScheduleKind.Step"/>: points, as fractions of the run, where the lr drops ×0.1.</param>
+/// <param name="BatchSize">The batch size of the paper's (or small preset's) recipe.</param>
+/// <param name="Epochs">Its number of epochs.</param>
+public sealed record OptimizerDefaults(OptimizerKind Kind, float BaseLr, LrScaling Scaling, float Momentum, float WeightDecay,
+    LrScheduleKind Schedule, float WarmupEpochs, float[] StepMilestones, int BatchSize, int Epochs)
+{
+    /// <summary>The peak learning rate for batch size <paramref name="batchSize"/>.</summary>
+    public float LrFor(int batchSize) => Scaling switch
+    {
+        LrScaling.Linear => BaseLr * batchSize / 256f,
+        LrScaling.Sqrt => BaseLr * MathF.Sqrt(batchSize),
+        _ => BaseLr,
+    };
+
+    /// <summary>Warmup for a run of <paramref name="epochs"/>: the recipe's warmup, but at most a tenth of the run
+    /// (SimCLR's 10 epochs are a tenth of its shortest, 100-epoch, schedule).</summary>
+    public float WarmupEpochsFor(int epochs) => MathF.Min(WarmupEpochs, epochs / 10f);
+
+    public override string ToString() =>
+        $"{Kind} lr {BaseLr}{Scaling switch { LrScaling.Linear => "×B/256", LrScaling.Sqrt => "×√B", _ => "" }} momentum {Momentum} wd {WeightDecay}, " +
+        $"{Schedule}{(Schedule == LrScheduleKind.Step ? " at " + string.Join("/", StepMilestones) + " of the run" : "")}" +
+        $"{(WarmupEpochs > 0 ? $", {WarmupEpochs}-epoch warmup" : "")}, batch {BatchSize}, {Epochs} epochs";
+}

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SelfSup.Vision.Transforms;
 
 /// <summary>
@@ -53,42 +55,123 @@ public static class ColorAdjust
         var rs = image.Plane(0);
         var gs = image.Plane(1);
         var bs = image.Plane(2);
-        for (int i = 0; i < rs.Length; i++)
-        {
-            float r = rs[i], g = gs[i], b = bs[i];
-            float maxc = MathF.Max(r, MathF.Max(g, b)), minc = MathF.Min(r, MathF.Min(g, b));
-            bool eqc = maxc == minc;
-            float cr = maxc - minc;
-            float s = cr / (eqc ? 1f : maxc);
-            float crDivisor = eqc ? 1f : cr;
-            float rc = (maxc - r) / crDivisor, gc = (maxc - g) / crDivisor, bc = (maxc - b) / crDivisor;
-            float h = maxc == r ? bc - gc
-                : maxc == g ? 2f + rc - bc
-                : 4f + gc - rc;
-            h = (h / 6f + 1f) % 1f;                         // torch.fmod
-            h = Remainder(h + shift);                       // torch's % (sign of the divisor)
-            float v = maxc;
-            float i6 = MathF.Floor(h * 6f);
-            float f = h * 6f - i6;
-            int sector = (int)i6 % 6;
-            float p = Math.Clamp(v * (1f - s), 0f, 1f);
-            float q = Math.Clamp(v * (1f - s * f), 0f, 1f);
-            float t = Math.Clamp(v * (1f - s * (1f - f)), 0f, 1f);
-            (rs[i], gs[i], bs[i]) = sector switch
+        int n = rs.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16)
             {
-                0 => (v, t, p),
-                1 => (q, v, p),
-                2 => (p, v, t),
-                3 => (p, q, v),
-                4 => (t, p, v),
-                _ => (v, p, q),
-            };
-        }
+                var (r, g, b) = HueShift(Vector512.Create(rs[i..]), Vector512.Create(gs[i..]), Vector512.Create(bs[i..]), Vector512.Create(shift));
+                r.CopyTo(rs[i..]); g.CopyTo(gs[i..]); b.CopyTo(bs[i..]);
+            }
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+            {
+                var (r, g, b) = HueShift(Vector256.Create(rs[i..]), Vector256.Create(gs[i..]), Vector256.Create(bs[i..]), Vector256.Create(shift));
+                r.CopyTo(rs[i..]); g.CopyTo(gs[i..]); b.CopyTo(bs[i..]);
+            }
+        for (; i < n; i++) (rs[i], gs[i], bs[i]) = HueShift(rs[i], gs[i], bs[i], shift);
     }
 
-    static float Remainder(float x)
+    /// <summary>One pixel of <see cref="Hue"/>: the scalar definition the vector paths follow step by step.</summary>
+    static (float R, float G, float B) HueShift(float r, float g, float b, float shift)
     {
-        float m = x % 1f;
-        return m != 0 && m < 0 ? m + 1f : m;
+        float maxc = MathF.Max(r, MathF.Max(g, b)), minc = MathF.Min(r, MathF.Min(g, b));
+        bool eqc = maxc == minc;
+        float cr = maxc - minc;
+        float s = cr / (eqc ? 1f : maxc);
+        float crDivisor = eqc ? 1f : cr;
+        float rc = (maxc - r) / crDivisor, gc = (maxc - g) / crDivisor, bc = (maxc - b) / crDivisor;
+        float h = maxc == r ? bc - gc
+            : maxc == g ? 2f + rc - bc
+            : 4f + gc - rc;
+        h = Remainder(h / 6f + 1f);                     // torch.fmod(·, 1) of a positive value
+        h = Remainder(h + shift);                       // torch's % (sign of the divisor)
+        float v = maxc;
+        float i6 = MathF.Floor(h * 6f);
+        float f = h * 6f - i6;
+        float p = Math.Clamp(v * (1f - s), 0f, 1f);
+        float q = Math.Clamp(v * (1f - s * f), 0f, 1f);
+        float t = Math.Clamp(v * (1f - s * (1f - f)), 0f, 1f);
+        return ((int)i6 % 6) switch
+        {
+            0 => (v, t, p),
+            1 => (q, v, p),
+            2 => (p, v, t),
+            3 => (p, q, v),
+            4 => (t, p, v),
+            _ => (v, p, q),
+        };
     }
+
+    static (Vector512<float>, Vector512<float>, Vector512<float>) HueShift(Vector512<float> r, Vector512<float> g, Vector512<float> b, Vector512<float> shift)
+    {
+        var (one, zero) = (Vector512<float>.One, Vector512<float>.Zero);
+        var maxc = Vector512.Max(r, Vector512.Max(g, b));
+        var minc = Vector512.Min(r, Vector512.Min(g, b));
+        var eqc = Vector512.Equals(maxc, minc);
+        var cr = maxc - minc;
+        var s = cr / Vector512.ConditionalSelect(eqc, one, maxc);
+        var crDivisor = Vector512.ConditionalSelect(eqc, one, cr);
+        var (rc, gc, bc) = ((maxc - r) / crDivisor, (maxc - g) / crDivisor, (maxc - b) / crDivisor);
+        var h = Vector512.ConditionalSelect(Vector512.Equals(maxc, r), bc - gc,
+            Vector512.ConditionalSelect(Vector512.Equals(maxc, g), Vector512.Create(2f) + rc - bc, Vector512.Create(4f) + gc - rc));
+        h = h / Vector512.Create(6f) + one;
+        h -= Vector512.Floor(h);
+        h += shift;
+        h -= Vector512.Floor(h);
+        var h6 = h * Vector512.Create(6f);
+        var i6 = Vector512.Floor(h6);
+        var f = h6 - i6;
+        var v = maxc;
+        var p = Vector512.Min(Vector512.Max(v * (one - s), zero), one);
+        var q = Vector512.Min(Vector512.Max(v * (one - s * f), zero), one);
+        var t = Vector512.Min(Vector512.Max(v * (one - s * (one - f)), zero), one);
+        // Sector i6 ∈ 0..6 (6 only when h·6 rounds up to 6, which is sector 0).
+        var s1 = Vector512.Equals(i6, one);
+        var s2 = Vector512.Equals(i6, Vector512.Create(2f));
+        var s3 = Vector512.Equals(i6, Vector512.Create(3f));
+        var s4 = Vector512.Equals(i6, Vector512.Create(4f));
+        var s5 = Vector512.Equals(i6, Vector512.Create(5f));
+        var red = Vector512.ConditionalSelect(s1, q, Vector512.ConditionalSelect(s2 | s3, p, Vector512.ConditionalSelect(s4, t, v)));
+        var green = Vector512.ConditionalSelect(s1 | s2, v, Vector512.ConditionalSelect(s3, q, Vector512.ConditionalSelect(s4 | s5, p, t)));
+        var blue = Vector512.ConditionalSelect(s3 | s4, v, Vector512.ConditionalSelect(s2, t, Vector512.ConditionalSelect(s5, q, p)));
+        return (red, green, blue);
+    }
+
+    static (Vector256<float>, Vector256<float>, Vector256<float>) HueShift(Vector256<float> r, Vector256<float> g, Vector256<float> b, Vector256<float> shift)
+    {
+        var (one, zero) = (Vector256<float>.One, Vector256<float>.Zero);
+        var maxc = Vector256.Max(r, Vector256.Max(g, b));
+        var minc = Vector256.Min(r, Vector256.Min(g, b));
+        var eqc = Vector256.Equals(maxc, minc);
+        var cr = maxc - minc;
+        var s = cr / Vector256.ConditionalSelect(eqc, one, maxc);
+        var crDivisor = Vector256.ConditionalSelect(eqc, one, cr);
+        var (rc, gc, bc) = ((maxc - r) / crDivisor, (maxc - g) / crDivisor, (maxc - b) / crDivisor);
+        var h = Vector256.ConditionalSelect(Vector256.Equals(maxc, r), bc - gc,
+            Vector256.ConditionalSelect(Vector256.Equals(maxc, g), Vector256.Create(2f) + rc - bc, Vector256.Create(4f) + gc - rc));
+        h = h / Vector256.Create(6f) + one;
+        h -= Vector256.Floor(h);
+        h += shift;
+        h -= Vector256.Floor(h);
+        var h6 = h * Vector256.Create(6f);
+        var i6 = Vector256.Floor(h6);
+        var f = h6 - i6;
+        var v = maxc;
+        var p = Vector256.Min(Vector256.Max(v * (one - s), zero), one);
+        var q = Vector256.Min(Vector256.Max(v * (one - s * f), zero), one);
+        var t = Vector256.Min(Vector256.Max(v * (one - s * (one - f)), zero), one);
+        var s1 = Vector256.Equals(i6, one);
+        var s2 = Vector256.Equals(i6, Vector256.Create(2f));
+        var s3 = Vector256.Equals(i6, Vector256.Create(3f));
+        var s4 = Vector256.Equals(i6, Vector256.Create(4f));
+        var s5 = Vector256.Equals(i6, Vector256.Create(5f));
+        var red = Vector256.ConditionalSelect(s1, q, Vector256.ConditionalSelect(s2 | s3, p, Vector256.ConditionalSelect(s4, t, v)));
+        var green = Vector256.ConditionalSelect(s1 | s2, v, Vector256.ConditionalSelect(s3, q, Vector256.ConditionalSelect(s4 | s5, p, t)));
+        var blue = Vector256.ConditionalSelect(s3 | s4, v, Vector256.ConditionalSelect(s2, t, Vector256.ConditionalSelect(s5, q, p)));
+        return (red, green, blue);
+    }
+
+    /// <summary>x mod 1 with the divisor's sign (torch.remainder / fmod of a positive value): x − ⌊x⌋ is exact for |x| &lt; 2²³
+    /// and rounds once exactly where fmod(x, 1) + 1 does.</summary>
+    static float Remainder(float x) => x - MathF.Floor(x);
 }

@@ -46,39 +46,46 @@ public sealed record GaussianBlur(int KernelSize, float SigmaMin = 0.1f, float S
         return i;
     }
 
+    /// <summary>
+    /// Blurs every plane in place: a horizontal then a vertical pass, each as kernel-size long multiply-adds over the
+    /// whole plane (rows and columns away from the border need no padding), then the border pixels again with reflection.
+    /// Every output is 0 + k₀·a + k₁·b + … in that order on both paths.
+    /// </summary>
     public static void Blur(FloatImage image, int kernelSize, float sigma)
     {
         if (kernelSize <= 0 || kernelSize % 2 == 0) throw new ArgumentException($"blur kernel size must be odd and positive, not {kernelSize}");
-        int h = image.Height, w = image.Width, r = kernelSize / 2;
+        int h = image.Height, w = image.Width, n = h * w, r = kernelSize / 2;
         Span<float> k = kernelSize <= 64 ? stackalloc float[kernelSize] : new float[kernelSize];
         FillKernel(k, sigma);
-        var scratch = image.Scratch(h * w + w + 2 * r);
-        var mid = scratch[..(h * w)];                       // horizontally blurred plane
-        var padded = scratch.Slice(h * w, w + 2 * r);       // one reflect-padded row
+        var mid = image.Scratch(n);
         for (int c = 0; c < image.Channels; c++)
         {
             var plane = image.Plane(c);
+            // Horizontal: mid[i] = Σ k[j]·plane[i − r + j]; right for r ≤ x < w − r, the row ends are redone below.
+            mid.Clear();
+            if (n > 2 * r)
+                for (int j = 0; j < kernelSize; j++) AddScaled(mid[r..(n - r)], k[j], plane.Slice(j, n - 2 * r));
             for (int y = 0; y < h; y++)
             {
                 var row = plane.Slice(y * w, w);
-                row.CopyTo(padded.Slice(r, w));
-                for (int j = 1; j <= r; j++)
-                {
-                    padded[r - j] = row[Reflect(-j, w)];
-                    padded[r + w - 1 + j] = row[Reflect(w - 1 + j, w)];
-                }
-                var outRow = mid.Slice(y * w, w);
                 for (int x = 0; x < w; x++)
                 {
+                    if (x == r && w - r > r) x = w - r;         // skip the interior, already right
+                    if (x >= w) break;
                     float acc = 0;
-                    for (int j = 0; j < kernelSize; j++) acc += k[j] * padded[x + j];
-                    outRow[x] = acc;
+                    for (int j = 0; j < kernelSize; j++) acc += k[j] * row[Reflect(x - r + j, w)];
+                    mid[y * w + x] = acc;
                 }
             }
+            // Vertical: plane[y] = Σ k[j]·mid[y − r + j] for whole rows; the top and bottom r rows reflect.
+            plane.Clear();
+            if (h > 2 * r)
+                for (int j = 0; j < kernelSize; j++) AddScaled(plane[(r * w)..((h - r) * w)], k[j], mid.Slice(j * w, (h - 2 * r) * w));
             for (int y = 0; y < h; y++)
             {
+                if (y == r && h - r > r) y = h - r;
+                if (y >= h) break;
                 var outRow = plane.Slice(y * w, w);
-                outRow.Clear();
                 for (int j = 0; j < kernelSize; j++) AddScaled(outRow, k[j], mid.Slice(Reflect(y - r + j, h) * w, w));
             }
         }

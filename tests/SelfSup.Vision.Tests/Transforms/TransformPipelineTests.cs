@@ -176,4 +176,30 @@ public class TransformPipelineTests
             Assert.Equal(a.Sum(v => (double)v), PlaneMath.Sum(a), 9);
         }
     }
+    [Theory]
+    [InlineData(7, 9, 3)]
+    [InlineData(4, 5, 5)]
+    [InlineData(1, 6, 3)]
+    [InlineData(12, 3, 9)]
+    [InlineData(16, 16, 1)]
+    public void Blur_equals_a_direct_reflect_padded_convolution_at_any_size(int h, int w, int kernel)
+    {
+        var rng = new Generator(11);
+        var x = Enumerable.Range(0, 2 * h * w).Select(_ => rng.NextFloat()).ToArray();
+        var img = new FloatImage(2, h, w, x);
+        GaussianBlur.Blur(img, kernel, 0.8f);
+        var k = GaussianBlur.Kernel(kernel, 0.8f);
+        static int Reflect(int i, int n) { if (n == 1) return 0; while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i; return i; }
+        int r = kernel / 2;
+        for (int c = 0; c < 2; c++)
+            for (int y = 0; y < h; y++)
+                for (int xx = 0; xx < w; xx++)
+                {
+                    double expected = 0;
+                    for (int a = 0; a < kernel; a++)
+                        for (int b = 0; b < kernel; b++)
+                            expected += k[a] * k[b] * x[c * h * w + Reflect(y - r + a, h) * w + Reflect(xx - r + b, w)];
+                    Assert.Equal(expected, img.Plane(c)[y * w + xx], 5);
+                }
+    }
 }

@@ -14,6 +14,7 @@ public static class Benchmarks
         MoCoStepWorkload.Create(),
         TrainingWorkloads.SmallFmnistTrain(),
         TrainingWorkloads.VitTinyTrain(),
+        AugmentWorkload.Create(),
     ];
 
     public static string EngineName => "selfsup-" + (typeof(Benchmarks).Assembly.GetName().Version?.ToString(3) ?? "0");

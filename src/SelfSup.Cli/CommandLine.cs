@@ -9,9 +9,18 @@ public static class CommandLine
         usage: selfsup COMMAND [options]
 
         commands:
+          train --method NAME --data SPEC [--backbone resnet18|resnet34|resnet50] [--width W] [--stem cifar|imagenet]
+                [--preset small|paper] [--epochs N] [--batch-size N] [--lr X] [--out DIR] [--resume] [--seed N]
+                [--knn-every N] [--knn-train-limit N] [--train-limit N] [--loader-threads N] [--json]
+                                                         pretrain an encoder (progress on stderr; --json: result on stdout)
+          eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--json]
+          eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--json]
+          methods                                        the methods, their papers and default recipes
           bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
           data inspect --data SPEC [--json] [--strict]   splits, counts, classes, image sizes, bad files
           --help                                         this text
+
+        SPEC: fashion-mnist | mnist-idx:DIR | cifar10:DIR | folder:DIR
 
         options for every command:
           --threads N    worker threads for the kernels (default: all cores)
@@ -40,6 +49,9 @@ public static class CommandLine
             args = TakeThreads(args);
             return args[0] switch
             {
+                "train" => TrainCommand.Run(args[1..]),
+                "eval" => EvalCommand.Run(args[1..]),
+                "methods" => MethodsCommand.Run(args[1..]),
                 "bench" => BenchCommand.Run(args[1..]),
                 "data" => DataCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try 'selfsup --help')"),
@@ -50,7 +62,8 @@ public static class CommandLine
             Console.Error.WriteLine($"selfsup: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
+                                       or InvalidOperationException or KeyNotFoundException or DllNotFoundException or NotSupportedException)
         {
             Console.Error.WriteLine($"selfsup: {e.Message}");
             return 1;

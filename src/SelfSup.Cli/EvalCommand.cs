@@ -1,0 +1,52 @@
+using System.Text.Json;
+using SelfSup.Training;
+using SelfSup.Vision;
+using SelfSup.Vision.Transforms;
+
+namespace SelfSup.Cli;
+
+/// <summary>`selfsup eval knn|linear --checkpoint FILE --data SPEC ...`: the evaluation protocols on a checkpoint's backbone.</summary>
+static class EvalCommand
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("knn" or "linear")) throw new UsageException("eval: say 'eval knn' or 'eval linear'");
+        var a = new ArgReader("eval " + args[0], args[1..],
+            new HashSet<string> { "--checkpoint", "--data", "--k", "--temperature", "--epochs", "--lr", "--loader-threads" }, new HashSet<string> { "--json" });
+        var checkpoint = a.Required("--checkpoint");
+        var content = Checkpoint.Load(checkpoint);
+        if (!content.Info.TryGetValue("backbone", out var specJson)) throw new InvalidDataException($"{checkpoint}: no backbone description in its metadata");
+        var spec = BackboneSpec.Parse(specJson, checkpoint);
+        var backbone = spec.Build();
+        var weights = new SelfSup.Engine.StateDict();
+        foreach (var (k, e) in content.Model)
+            if (k.StartsWith("backbone.", StringComparison.Ordinal))
+            {
+                if (e.Float is { } f) weights.Add(k["backbone.".Length..], f); else weights.Add(k["backbone.".Length..], e.Int!);
+            }
+        backbone.LoadStateDict(weights, strict: true);
+        var data = DataSpec.Parse(a.Required("--data"));
+        var test = data.Test ?? throw new ArgumentException($"{a.Required("--data")} has no test split to evaluate on");
+        var eval = Presets.Eval(spec.ImageSize, spec.InChannels);
+        int threads = a.Int("--loader-threads", 0) ?? 2;
+        Dictionary<string, object> result;
+        if (args[0] == "knn")
+        {
+            int k = a.Int("--k", 1) ?? 200; float t = a.Float("--temperature") ?? 0.1f;
+            var r = Evaluation.Knn(backbone, data.Train, test, eval, k, t, 0, threads, Console.Error);
+            result = new() { ["knn_top1"] = Math.Round(r.Top1, 4), ["knn_top5"] = Math.Round(r.Top5, 4), ["k"] = k, ["temperature"] = t };
+        }
+        else
+        {
+            var (xTrain, yTrain) = Evaluation.Extract(backbone, data.Train, eval, threads, "features (train)", normalize: false);
+            var (xTest, yTest) = Evaluation.Extract(backbone, test, eval, threads, "features (test)", normalize: false);
+            var options = new LinearProbeOptions(Epochs: a.Int("--epochs", 1) ?? 30, Lr: a.Float("--lr") ?? 0.1f);
+            int classes = Math.Max(yTrain.Max(), yTest.Max()) + 1;
+            var bar = new ProgressBar("linear probe", options.Epochs);
+            var r = LinearProbe.Train(xTrain, yTrain, xTest, yTest, classes, options, (e, loss) => bar.Report(e + 1, $"loss {loss:F4}"));
+            result = new() { ["linear_top1"] = Math.Round(r.Top1, 4), ["linear_top5"] = Math.Round(r.Top5, 4), ["epochs"] = r.Epochs };
+        }
+        Console.WriteLine(a.Has("--json") ? JsonSerializer.Serialize(result) : string.Join(", ", result.Select(kv => $"{kv.Key} {kv.Value}")));
+        return 0;
+    }
+}

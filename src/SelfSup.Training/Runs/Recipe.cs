@@ -1,0 +1,96 @@
+using SelfSup.Engine;
+using SelfSup.Engine.Backbones;
+using SelfSup.Engine.Optim;
+using SelfSup.Methods;
+using SelfSup.Vision;
+using SelfSup.Vision.Transforms;
+
+namespace SelfSup.Training;
+
+/// <summary>
+/// A run resolved from <see cref="TrainOptions"/> and the data: the method's preset (small for images of 64 px or less),
+/// the backbone, the views, the optimiser and the lr schedule. This is where a method meets its augmentations
+/// (Methods never sees Vision).
+/// </summary>
+public sealed class Recipe
+{
+    public required TrainOptions Options { get; init; }
+    public required DataSplits Data { get; init; }
+    public required IImageDataset Train { get; init; }
+    public required int ImageSize { get; init; }
+    public required int Channels { get; init; }
+    public required bool Small { get; init; }
+    public required MethodOptions MethodOptions { get; init; }
+    public required MultiView Views { get; init; }
+    public required IViewTransform EvalView { get; init; }
+    public required int Epochs { get; init; }
+    public required int BatchSize { get; init; }
+    public required float Lr { get; init; }
+
+    public static Recipe Resolve(TrainOptions o)
+    {
+        var info = Methods.Methods.Get(o.Method);
+        var data = DataSpec.Parse(o.Data);
+        var train = o.TrainLimit > 0 && o.TrainLimit < data.Train.Count ? new FirstImages(data.Train, o.TrainLimit) : data.Train;
+        var first = train.Image(0);
+        int size = Math.Max(first.Width, first.Height), channels = first.Channels;
+        bool small = o.Preset switch
+        {
+            null => size <= 64,
+            "small" => true,
+            "paper" => false,
+            _ => throw new ArgumentException($"--preset must be small or paper, not '{o.Preset}'"),
+        };
+        var stem = (o.Stem ?? (small ? "cifar" : "imagenet")) switch
+        {
+            "cifar" => ResNetStem.Cifar,
+            "imagenet" => ResNetStem.ImageNet,
+            var s => throw new ArgumentException($"--stem must be cifar or imagenet, not '{s}'"),
+        };
+        int depth = o.Backbone switch
+        {
+            "resnet18" => 18, "resnet34" => 34, "resnet50" => 50,
+            _ => throw new ArgumentException($"--backbone must be resnet18, resnet34 or resnet50 for {o.Method}, not '{o.Backbone}'"),
+        };
+        if (o.Width < 1) throw new ArgumentException($"--width must be positive, not {o.Width}");
+        var methodOptions = info.Defaults(small) with
+        {
+            Backbone = new ResNet.Options(Depth: depth, Stem: stem, InChannels: channels, Width: o.Width, NumClasses: 0),
+        };
+        var recipe = methodOptions.DefaultOptimizer;
+        int batch = o.BatchSize ?? recipe.BatchSize;
+        if (batch < 2) throw new ArgumentException($"--batch-size must be at least 2, not {batch}");
+        if (methodOptions is MoCoOptions moco && moco.QueueSize % batch != 0)
+            methodOptions = moco with { QueueSize = moco.QueueSize / batch * batch };      // K % batch == 0 (MoCo asserts it)
+        int epochs = o.Epochs ?? recipe.Epochs;
+        if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, not {epochs}");
+        return new Recipe
+        {
+            Options = o, Data = data, Train = train, ImageSize = size, Channels = channels, Small = small,
+            MethodOptions = methodOptions, Views = Presets.For(info.Name, size, channels), EvalView = Presets.Eval(size, channels),
+            Epochs = epochs, BatchSize = batch, Lr = o.Lr ?? recipe.LrFor(batch),
+        };
+    }
+
+    /// <summary>The optimiser the method's recipe names, over the method's trainable parameters.</summary>
+    public Optimizer BuildOptimizer(SslMethod method)
+    {
+        var r = MethodOptions.DefaultOptimizer;
+        return r.Kind switch
+        {
+            OptimizerKind.Lars => new Lars(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay, excludeBiasAndNorm: true),
+            _ => new Sgd(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay),
+        };
+    }
+
+    /// <summary>Warmup + cosine, or step decay at the recipe's fractions of the run.</summary>
+    public LrSchedule BuildSchedule(int stepsPerEpoch)
+    {
+        var r = MethodOptions.DefaultOptimizer;
+        int total = Epochs * stepsPerEpoch;
+        if (r.Schedule == LrScheduleKind.Step)
+            return new StepDecay(Lr, r.StepMilestones.Select(f => (int)(f * total)), 0.1f);
+        int warmup = (int)(r.WarmupEpochsFor(Epochs) * stepsPerEpoch);
+        return new WarmupCosine(Lr, warmup, total);
+    }
+}

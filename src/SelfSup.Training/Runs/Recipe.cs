@@ -27,10 +27,14 @@ public sealed class Recipe
     public required int BatchSize { get; init; }
     public required float Lr { get; init; }
 
+    /// <summary>Decoded-image cache for folder datasets (training split; a quarter of it for the test split).</summary>
+    public const long CacheBytes = 2L << 30;
+
     public static Recipe Resolve(TrainOptions o)
     {
         var info = Methods.Methods.Get(o.Method);
-        var data = DataSpec.Parse(o.Data);
+        var parsed = DataSpec.Parse(o.Data);                    // decoded images of folders stay cached (IDX/CIFAR are in memory already)
+        var data = new DataSplits(CachedDataset.Over(parsed.Train, CacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, CacheBytes / 4) : null);
         var train = o.TrainLimit > 0 && o.TrainLimit < data.Train.Count ? new FirstImages(data.Train, o.TrainLimit) : data.Train;
         var first = train.Image(0);
         int size = Math.Max(first.Width, first.Height), channels = first.Channels;

@@ -18,6 +18,9 @@ internal sealed unsafe class ConvJob
     private readonly bool _direct; // 1×1, stride 1, no padding: the input already is the column matrix
     private bool _parallelGemm;
     private int _nextChunk = -1;
+    private GemmConfig _forwardCfg;
+    private float* _packedWeight; // per group, GemmDriver.PackWholeA layout; null = pack per GEMM
+    private long _packedGroupSize;
 
     public float* Input, Weight, Bias, Output;
     public bool WantBias;
@@ -48,6 +51,22 @@ internal sealed unsafe class ConvJob
         // Over chunks only when the split is reasonably balanced; otherwise parallelise inside GEMM.
         ParallelOverChunks = threads > 1 && Chunks >= threads && (Chunks >= 4 * threads || Chunks % threads == 0);
         _parallelGemm = !ParallelOverChunks;
+    }
+
+    /// <summary>
+    /// Packs the forward GEMM's A operand (the weight, per group) once for all chunks, into this
+    /// thread's weight buffer (the caller's thread: it stays valid for the whole call). Only when chunks
+    /// run in parallel; multi-threaded GEMMs pack their own A blocks.
+    /// </summary>
+    public void PrepackForwardWeight()
+    {
+        if (!ParallelOverChunks) return;
+        _forwardCfg = GemmDriver.ConfigFor(GemmDriver.BestPath, _coG, Nb * _ohw);
+        _packedGroupSize = GemmDriver.PackedASize(in _forwardCfg, _coG, _kg);
+        _packedWeight = Im2Col.WeightBuffer(_packedGroupSize * _s.Groups);
+        for (int g = 0; g < _s.Groups; g++)
+            GemmDriver.PackWholeA(in _forwardCfg, false, Weight + (nint)g * _coG * _kg, _kg, _coG, _kg,
+                _packedWeight + g * _packedGroupSize);
     }
 
     /// <summary>Runs <paramref name="body"/> for every chunk, over the workers or sequentially.</summary>
@@ -83,7 +102,10 @@ internal sealed unsafe class ConvJob
             float* dst = cnt == 1
                 ? Output + ((nint)n0 * _s.Cout + g * _coG) * _ohw
                 : Im2Col.TmpBuffer((long)_coG * len);
-            Gemm(false, false, _coG, len, _kg, wg, _kg, bmat, ldb, dst, len, 0f);
+            if (_packedWeight != null)
+                GemmDriver.RunPackedA(in _forwardCfg, _packedWeight + g * _packedGroupSize, _coG, len, _kg,
+                    false, bmat, ldb, dst, len, 0f);
+            else Gemm(false, false, _coG, len, _kg, wg, _kg, bmat, ldb, dst, len, 0f);
             if (Bias != null)
                 for (int co = 0; co < _coG; co++)
                 {

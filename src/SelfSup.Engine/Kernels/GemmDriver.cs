@@ -129,6 +129,53 @@ internal static unsafe class GemmDriver
         }
     }
 
+    /// <summary>Floats needed by <see cref="PackWholeA"/> for an m x k op(A).</summary>
+    public static long PackedASize(in GemmConfig cfg, int m, int k) => (long)RoundUp(m, cfg.MR) * k;
+
+    /// <summary>
+    /// Packs all of op(A) (m x k) once, for repeated <see cref="RunPackedA"/> calls with the same
+    /// <paramref name="cfg"/>: KC-deep slice pc at dst + RoundUp(m, MR)·pc, MR-row slivers within it
+    /// (the layout <see cref="GemmPack.PackA"/> produces for a whole column of MC blocks).
+    /// </summary>
+    public static void PackWholeA(in GemmConfig cfg, bool transA, float* a, int lda, int m, int k, float* dst)
+    {
+        int mr = RoundUp(m, cfg.MR);
+        for (int pc = 0; pc < k; pc += cfg.KC)
+            GemmPack.PackA(transA, a, lda, 0, pc, m, Math.Min(cfg.KC, k - pc), cfg.MR, dst + (nint)mr * pc);
+    }
+
+    /// <summary>
+    /// Single-threaded C = A·op(B) + beta C with A already packed by <see cref="PackWholeA"/> (same
+    /// <paramref name="cfg"/>, m and k): only B is packed here.
+    /// </summary>
+    public static void RunPackedA(in GemmConfig cfg, float* packedA, int m, int n, int k,
+        bool transB, float* b, int ldb, float* c, int ldc, float beta)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0)
+        {
+            ScaleC(m, n, c, ldc, beta);
+            return;
+        }
+        int mr = RoundUp(m, cfg.MR);
+        int ncMax = Math.Min(cfg.NC, n);
+        float* bufB = GemmPack.BufferB((long)Math.Min(cfg.KC, k) * RoundUp(ncMax, cfg.NR));
+        for (int jc = 0; jc < n; jc += cfg.NC)
+        {
+            int nc = Math.Min(cfg.NC, n - jc);
+            int slivers = (nc + cfg.NR - 1) / cfg.NR;
+            for (int pc = 0; pc < k; pc += cfg.KC)
+            {
+                int kc = Math.Min(cfg.KC, k - pc);
+                GemmPack.PackB(transB, b, ldb, pc, jc, kc, nc, cfg.NR, 0, slivers, bufB);
+                float* slice = packedA + (nint)mr * pc;
+                for (int ic = 0; ic < m; ic += cfg.MC)
+                    Macro(in cfg, Math.Min(cfg.MC, m - ic), nc, kc, 0, slivers, slice + (nint)ic * kc, bufB,
+                        c + (nint)ic * ldc + jc, ldc, pc == 0 ? beta : 1f);
+            }
+        }
+    }
+
     /// <summary>Macro-kernel: packed mc x kc A block times NR slivers [s0, s1) of the packed B panel.</summary>
     private static void Macro(in GemmConfig cfg, int mc, int nc, int kc, int s0, int s1,
         float* pa, float* pb, float* c, nint ldc, float beta)

@@ -83,29 +83,18 @@ internal sealed unsafe class ConvJob
     public void ForwardChunk(int chunk)
     {
         int n0 = chunk * Nb, cnt = Math.Min(Nb, _s.N - n0), len = cnt * _ohw;
+        bool implicitB = _packedWeight != null && _forwardCfg.NR % 16 == 0 && ConvIm2ColPanel.Applies(in _s)
+            && !(_direct && cnt == 1);
         for (int g = 0; g < _s.Groups; g++)
         {
-            float* bmat;
-            int ldb;
-            if (_direct && cnt == 1)
-            {
-                bmat = Input + ((nint)n0 * _s.Cin + g * _cg) * _hw;
-                ldb = _hw;
-            }
-            else
-            {
-                bmat = Im2Col.ColBuffer((long)_kg * len);
-                Im2Col.Pack(in _s, Input, n0, cnt, g * _cg, _cg, bmat);
-                ldb = len;
-            }
             float* wg = Weight + (nint)g * _coG * _kg;
             float* dst = cnt == 1
                 ? Output + ((nint)n0 * _s.Cout + g * _coG) * _ohw
                 : Im2Col.TmpBuffer((long)_coG * len);
-            if (_packedWeight != null)
+            if (implicitB)
                 GemmDriver.RunPackedA(in _forwardCfg, _packedWeight + g * _packedGroupSize, _coG, len, _kg,
-                    false, bmat, ldb, dst, len, 0f);
-            else Gemm(false, false, _coG, len, _kg, wg, _kg, bmat, ldb, dst, len, 0f);
+                    ConvIm2ColPanel.For(in _s, Input, n0, cnt, g * _cg), dst, len, 0f);
+            else ForwardGemm(g, n0, cnt, len, wg, dst);
             if (Bias != null)
                 for (int co = 0; co < _coG; co++)
                 {
@@ -114,6 +103,28 @@ internal sealed unsafe class ConvJob
                 }
             if (cnt != 1) Im2Col.Scatter(dst, _s.Cout, _ohw, n0, cnt, g * _coG, _coG, Output);
         }
+    }
+
+    /// <summary>Forward GEMM of group g from an explicit column matrix (or the input itself for direct 1×1).</summary>
+    private void ForwardGemm(int g, int n0, int cnt, int len, float* wg, float* dst)
+    {
+        float* bmat;
+        int ldb;
+        if (_direct && cnt == 1)
+        {
+            bmat = Input + ((nint)n0 * _s.Cin + g * _cg) * _hw;
+            ldb = _hw;
+        }
+        else
+        {
+            bmat = Im2Col.ColBuffer((long)_kg * len);
+            Im2Col.Pack(in _s, Input, n0, cnt, g * _cg, _cg, bmat);
+            ldb = len;
+        }
+        if (_packedWeight != null)
+            GemmDriver.RunPackedA(in _forwardCfg, _packedWeight + g * _packedGroupSize, _coG, len, _kg,
+                false, bmat, ldb, dst, len, 0f);
+        else Gemm(false, false, _coG, len, _kg, wg, _kg, bmat, ldb, dst, len, 0f);
     }
 
     /// <summary>Input gradient for one chunk: col = Wᵀ·gradOut, then col2im (scatter-add).</summary>

@@ -13,6 +13,15 @@ internal enum GemmPath
     Avx512,
 }
 
+/// <summary>
+/// An implicit B operand: writes the kc x nc panel of B starting at (p0, j0) in the packed layout of
+/// <see cref="GemmPack.PackB"/> (NR-column slivers, row-major within a sliver, zero-padded columns).
+/// </summary>
+internal abstract unsafe class GemmPanelSource
+{
+    public abstract void PackPanel(int p0, int j0, int kc, int nc, int nr, float* dst);
+}
+
 /// <summary>Register and cache blocking parameters of one micro-kernel.</summary>
 internal readonly unsafe struct GemmConfig(int mr, int nr, int kc, int mc, int nc,
     delegate*<int, float*, float*, float*, nint, float, void> kernel)
@@ -133,7 +142,7 @@ internal static unsafe class GemmDriver
     public static long PackedASize(in GemmConfig cfg, int m, int k) => (long)RoundUp(m, cfg.MR) * k;
 
     /// <summary>
-    /// Packs all of op(A) (m x k) once, for repeated <see cref="RunPackedA"/> calls with the same
+    /// Packs all of op(A) (m x k) once, for repeated RunPackedA calls with the same
     /// <paramref name="cfg"/>: KC-deep slice pc at dst + RoundUp(m, MR)·pc, MR-row slivers within it
     /// (the layout <see cref="GemmPack.PackA"/> produces for a whole column of MC blocks).
     /// </summary>
@@ -149,6 +158,19 @@ internal static unsafe class GemmDriver
     /// <paramref name="cfg"/>, m and k): only B is packed here.
     /// </summary>
     public static void RunPackedA(in GemmConfig cfg, float* packedA, int m, int n, int k,
+        bool transB, float* b, int ldb, float* c, int ldc, float beta)
+        => RunPackedA(in cfg, packedA, m, n, k, null, transB, b, ldb, c, ldc, beta);
+
+    /// <summary>
+    /// <see cref="RunPackedA(in GemmConfig, float*, int, int, int, bool, float*, int, float*, int, float)"/>
+    /// with B panels produced by <paramref name="source"/> (an implicit matrix, e.g. im2col) instead of
+    /// being copied from memory.
+    /// </summary>
+    public static void RunPackedA(in GemmConfig cfg, float* packedA, int m, int n, int k,
+        GemmPanelSource source, float* c, int ldc, float beta)
+        => RunPackedA(in cfg, packedA, m, n, k, source, false, null, 0, c, ldc, beta);
+
+    private static void RunPackedA(in GemmConfig cfg, float* packedA, int m, int n, int k, GemmPanelSource? source,
         bool transB, float* b, int ldb, float* c, int ldc, float beta)
     {
         if (m <= 0 || n <= 0) return;
@@ -167,7 +189,8 @@ internal static unsafe class GemmDriver
             for (int pc = 0; pc < k; pc += cfg.KC)
             {
                 int kc = Math.Min(cfg.KC, k - pc);
-                GemmPack.PackB(transB, b, ldb, pc, jc, kc, nc, cfg.NR, 0, slivers, bufB);
+                if (source is null) GemmPack.PackB(transB, b, ldb, pc, jc, kc, nc, cfg.NR, 0, slivers, bufB);
+                else source.PackPanel(pc, jc, kc, nc, cfg.NR, bufB);
                 float* slice = packedA + (nint)mr * pc;
                 for (int ic = 0; ic < m; ic += cfg.MC)
                     Macro(in cfg, Math.Min(cfg.MC, m - ic), nc, kc, 0, slivers, slice + (nint)ic * kc, bufB,

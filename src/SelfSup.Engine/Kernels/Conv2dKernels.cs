@@ -25,6 +25,7 @@ public static unsafe class Conv2dKernels
         fixed (float* pi = input, pw = weight, pb = bias, po = output)
         {
             var job = new ConvJob(s) { Input = pi, Weight = pw, Bias = bias.IsEmpty ? null : pb, Output = po };
+            job.PrepackForwardWeight();
             job.RunChunks(job.ForwardChunk);
         }
     }
@@ -40,6 +41,19 @@ public static unsafe class Conv2dKernels
         if (s.N == 0) return;
         fixed (float* pg = gradOutput, pw = weight, pi = gradInput)
         {
+            if (Im2Col.SamePlane(in s) && !(s.KH == 1 && s.KW == 1))
+            {
+                // Stride 1, output plane = input plane: the input gradient is the forward convolution of
+                // gradOutput with the transposed, spatially flipped weight (same padding), which writes
+                // gradInput directly instead of a column matrix plus col2im scatter-add.
+                var t = s with { Cin = s.Cout, Cout = s.Cin };
+                float* flipped = Im2Col.FlippedWeightBuffer(s.WeightSize);
+                FlipTranspose(in s, pw, flipped);
+                var fwd = new ConvJob(t) { Input = pg, Weight = flipped, Output = pi };
+                fwd.PrepackForwardWeight();
+                fwd.RunChunks(fwd.ForwardChunk);
+                return;
+            }
             var job = new ConvJob(s) { Output = pg, Weight = pw, Input = pi };
             job.RunChunks(job.BackwardInputChunk);
         }
@@ -98,6 +112,25 @@ public static unsafe class Conv2dKernels
             {
                 gw.Clear();
                 gb.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// dst[ci, co', kh', kw'] = w[g·coG + co', ci − g·cg, KH−1−kh', KW−1−kw'] for ci in group g: the weight
+    /// (Cin, Cout/groups, KH, KW) of the transposed convolution, as a forward weight.
+    /// </summary>
+    private static void FlipTranspose(in Conv2dShape s, float* w, float* dst)
+    {
+        int cg = s.Cin / s.Groups, coG = s.Cout / s.Groups, taps = s.KH * s.KW;
+        for (int ci = 0; ci < s.Cin; ci++)
+        {
+            int g = ci / cg, cil = ci - g * cg;
+            for (int col = 0; col < coG; col++)
+            {
+                float* src = w + ((nint)(g * coG + col) * cg + cil) * taps;
+                float* d = dst + ((nint)ci * coG + col) * taps;
+                for (int t = 0; t < taps; t++) d[t] = src[taps - 1 - t];
             }
         }
     }

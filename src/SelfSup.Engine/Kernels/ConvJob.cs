@@ -18,6 +18,9 @@ internal sealed unsafe class ConvJob
     private readonly bool _direct; // 1×1, stride 1, no padding: the input already is the column matrix
     private bool _parallelGemm;
     private int _nextChunk = -1;
+    private GemmConfig _forwardCfg;
+    private float* _packedWeight; // per group, GemmDriver.PackWholeA layout; null = pack per GEMM
+    private long _packedGroupSize;
 
     public float* Input, Weight, Bias, Output;
     public bool WantBias;
@@ -50,6 +53,22 @@ internal sealed unsafe class ConvJob
         _parallelGemm = !ParallelOverChunks;
     }
 
+    /// <summary>
+    /// Packs the forward GEMM's A operand (the weight, per group) once for all chunks, into this
+    /// thread's weight buffer (the caller's thread: it stays valid for the whole call). Only when chunks
+    /// run in parallel; multi-threaded GEMMs pack their own A blocks.
+    /// </summary>
+    public void PrepackForwardWeight()
+    {
+        if (!ParallelOverChunks) return;
+        _forwardCfg = GemmDriver.ConfigFor(GemmDriver.BestPath, _coG, Nb * _ohw);
+        _packedGroupSize = GemmDriver.PackedASize(in _forwardCfg, _coG, _kg);
+        _packedWeight = Im2Col.WeightBuffer(_packedGroupSize * _s.Groups);
+        for (int g = 0; g < _s.Groups; g++)
+            GemmDriver.PackWholeA(in _forwardCfg, false, Weight + (nint)g * _coG * _kg, _kg, _coG, _kg,
+                _packedWeight + g * _packedGroupSize);
+    }
+
     /// <summary>Runs <paramref name="body"/> for every chunk, over the workers or sequentially.</summary>
     public void RunChunks(Action<int> body)
     {
@@ -64,26 +83,18 @@ internal sealed unsafe class ConvJob
     public void ForwardChunk(int chunk)
     {
         int n0 = chunk * Nb, cnt = Math.Min(Nb, _s.N - n0), len = cnt * _ohw;
+        bool implicitB = _packedWeight != null && _forwardCfg.NR % 16 == 0 && ConvIm2ColPanel.Applies(in _s)
+            && !(_direct && cnt == 1);
         for (int g = 0; g < _s.Groups; g++)
         {
-            float* bmat;
-            int ldb;
-            if (_direct && cnt == 1)
-            {
-                bmat = Input + ((nint)n0 * _s.Cin + g * _cg) * _hw;
-                ldb = _hw;
-            }
-            else
-            {
-                bmat = Im2Col.ColBuffer((long)_kg * len);
-                Im2Col.Pack(in _s, Input, n0, cnt, g * _cg, _cg, bmat);
-                ldb = len;
-            }
             float* wg = Weight + (nint)g * _coG * _kg;
             float* dst = cnt == 1
                 ? Output + ((nint)n0 * _s.Cout + g * _coG) * _ohw
                 : Im2Col.TmpBuffer((long)_coG * len);
-            Gemm(false, false, _coG, len, _kg, wg, _kg, bmat, ldb, dst, len, 0f);
+            if (implicitB)
+                GemmDriver.RunPackedA(in _forwardCfg, _packedWeight + g * _packedGroupSize, _coG, len, _kg,
+                    ConvIm2ColPanel.For(in _s, Input, n0, cnt, g * _cg), dst, len, 0f);
+            else ForwardGemm(g, n0, cnt, len, wg, dst);
             if (Bias != null)
                 for (int co = 0; co < _coG; co++)
                 {
@@ -92,6 +103,28 @@ internal sealed unsafe class ConvJob
                 }
             if (cnt != 1) Im2Col.Scatter(dst, _s.Cout, _ohw, n0, cnt, g * _coG, _coG, Output);
         }
+    }
+
+    /// <summary>Forward GEMM of group g from an explicit column matrix (or the input itself for direct 1×1).</summary>
+    private void ForwardGemm(int g, int n0, int cnt, int len, float* wg, float* dst)
+    {
+        float* bmat;
+        int ldb;
+        if (_direct && cnt == 1)
+        {
+            bmat = Input + ((nint)n0 * _s.Cin + g * _cg) * _hw;
+            ldb = _hw;
+        }
+        else
+        {
+            bmat = Im2Col.ColBuffer((long)_kg * len);
+            Im2Col.Pack(in _s, Input, n0, cnt, g * _cg, _cg, bmat);
+            ldb = len;
+        }
+        if (_packedWeight != null)
+            GemmDriver.RunPackedA(in _forwardCfg, _packedWeight + g * _packedGroupSize, _coG, len, _kg,
+                false, bmat, ldb, dst, len, 0f);
+        else Gemm(false, false, _coG, len, _kg, wg, _kg, bmat, ldb, dst, len, 0f);
     }
 
     /// <summary>Input gradient for one chunk: col = Wᵀ·gradOut, then col2im (scatter-add).</summary>

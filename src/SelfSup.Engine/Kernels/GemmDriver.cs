@@ -13,6 +13,15 @@ internal enum GemmPath
     Avx512,
 }
 
+/// <summary>
+/// An implicit B operand: writes the kc x nc panel of B starting at (p0, j0) in the packed layout of
+/// <see cref="GemmPack.PackB"/> (NR-column slivers, row-major within a sliver, zero-padded columns).
+/// </summary>
+internal abstract unsafe class GemmPanelSource
+{
+    public abstract void PackPanel(int p0, int j0, int kc, int nc, int nr, float* dst);
+}
+
 /// <summary>Register and cache blocking parameters of one micro-kernel.</summary>
 internal readonly unsafe struct GemmConfig(int mr, int nr, int kc, int mc, int nc,
     delegate*<int, float*, float*, float*, nint, float, void> kernel)
@@ -125,6 +134,67 @@ internal static unsafe class GemmDriver
                         c + jc, ldc, betaEff);
                     job.Run();
                 }
+            }
+        }
+    }
+
+    /// <summary>Floats needed by <see cref="PackWholeA"/> for an m x k op(A).</summary>
+    public static long PackedASize(in GemmConfig cfg, int m, int k) => (long)RoundUp(m, cfg.MR) * k;
+
+    /// <summary>
+    /// Packs all of op(A) (m x k) once, for repeated RunPackedA calls with the same
+    /// <paramref name="cfg"/>: KC-deep slice pc at dst + RoundUp(m, MR)·pc, MR-row slivers within it
+    /// (the layout <see cref="GemmPack.PackA"/> produces for a whole column of MC blocks).
+    /// </summary>
+    public static void PackWholeA(in GemmConfig cfg, bool transA, float* a, int lda, int m, int k, float* dst)
+    {
+        int mr = RoundUp(m, cfg.MR);
+        for (int pc = 0; pc < k; pc += cfg.KC)
+            GemmPack.PackA(transA, a, lda, 0, pc, m, Math.Min(cfg.KC, k - pc), cfg.MR, dst + (nint)mr * pc);
+    }
+
+    /// <summary>
+    /// Single-threaded C = A·op(B) + beta C with A already packed by <see cref="PackWholeA"/> (same
+    /// <paramref name="cfg"/>, m and k): only B is packed here.
+    /// </summary>
+    public static void RunPackedA(in GemmConfig cfg, float* packedA, int m, int n, int k,
+        bool transB, float* b, int ldb, float* c, int ldc, float beta)
+        => RunPackedA(in cfg, packedA, m, n, k, null, transB, b, ldb, c, ldc, beta);
+
+    /// <summary>
+    /// <see cref="RunPackedA(in GemmConfig, float*, int, int, int, bool, float*, int, float*, int, float)"/>
+    /// with B panels produced by <paramref name="source"/> (an implicit matrix, e.g. im2col) instead of
+    /// being copied from memory.
+    /// </summary>
+    public static void RunPackedA(in GemmConfig cfg, float* packedA, int m, int n, int k,
+        GemmPanelSource source, float* c, int ldc, float beta)
+        => RunPackedA(in cfg, packedA, m, n, k, source, false, null, 0, c, ldc, beta);
+
+    private static void RunPackedA(in GemmConfig cfg, float* packedA, int m, int n, int k, GemmPanelSource? source,
+        bool transB, float* b, int ldb, float* c, int ldc, float beta)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0)
+        {
+            ScaleC(m, n, c, ldc, beta);
+            return;
+        }
+        int mr = RoundUp(m, cfg.MR);
+        int ncMax = Math.Min(cfg.NC, n);
+        float* bufB = GemmPack.BufferB((long)Math.Min(cfg.KC, k) * RoundUp(ncMax, cfg.NR));
+        for (int jc = 0; jc < n; jc += cfg.NC)
+        {
+            int nc = Math.Min(cfg.NC, n - jc);
+            int slivers = (nc + cfg.NR - 1) / cfg.NR;
+            for (int pc = 0; pc < k; pc += cfg.KC)
+            {
+                int kc = Math.Min(cfg.KC, k - pc);
+                if (source is null) GemmPack.PackB(transB, b, ldb, pc, jc, kc, nc, cfg.NR, 0, slivers, bufB);
+                else source.PackPanel(pc, jc, kc, nc, cfg.NR, bufB);
+                float* slice = packedA + (nint)mr * pc;
+                for (int ic = 0; ic < m; ic += cfg.MC)
+                    Macro(in cfg, Math.Min(cfg.MC, m - ic), nc, kc, 0, slivers, slice + (nint)ic * kc, bufB,
+                        c + (nint)ic * ldc + jc, ldc, pc == 0 ? beta : 1f);
             }
         }
     }

@@ -78,6 +78,19 @@ internal static unsafe class GemmPack
                 // Rows are contiguous in memory: read row-by-row, write with stride mr
                 // (rows streams are sequential, which the hardware prefetcher handles well).
                 float* src = a + (nint)(i0 + s) * lda + p0;
+                if (Avx.IsSupported && mr == 8 && rows == 8)
+                {
+                    // Full 8-row sliver: 8x8 in-register transposes, then the kc % 8 tail.
+                    int p8 = kc & ~7;
+                    for (int p = 0; p < p8; p += 8) Transpose8x8(src + p, lda, dst + (nint)p * 8, 8);
+                    for (int r = 0; r < 8; r++)
+                    {
+                        float* d = dst + (nint)p8 * 8 + r;
+                        for (int p = p8; p < kc; p++, d += 8) *d = src[r * lda + p];
+                    }
+                    dst += (nint)mr * kc;
+                    continue;
+                }
                 for (int r = 0; r < rows; r++, src += lda)
                 {
                     float* d = dst + r;

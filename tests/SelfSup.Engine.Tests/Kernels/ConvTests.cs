@@ -24,6 +24,11 @@ public class ConvTests
         new[] { 20, 8, 4, 4, 16, 3, 3, 1, 1, 1, 1, 1 },    // small maps: multi-image chunks
         new[] { 1, 16, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1 },  // batch 1: multi-threaded GEMM inside
         new[] { 7, 1, 28, 28, 4, 3, 3, 1, 1, 1, 1, 1 },    // 1-channel stem
+        new[] { 4, 3, 7, 9, 5, 3, 5, 1, 1, 1, 2, 1 },      // same-plane path, non-square kernel, plane not a multiple of 16
+        new[] { 9, 6, 5, 3, 4, 5, 3, 1, 1, 2, 1, 2 },      // same-plane path, grouped, multi-image chunks
+        new[] { 6, 16, 28, 28, 8, 3, 3, 1, 1, 1, 1, 1 },   // same-plane path, chunks over threads, prepacked weight
+        new[] { 50, 4, 7, 7, 8, 3, 3, 1, 1, 1, 1, 1 },     // implicit im2col: 16-column runs straddle images, ragged last chunk
+        new[] { 8, 4, 7, 7, 6, 3, 3, 1, 1, 1, 1, 2 },      // implicit im2col, grouped
     };
 
     private static Conv2dShape Make(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int g)

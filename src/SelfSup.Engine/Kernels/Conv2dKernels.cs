@@ -61,8 +61,9 @@ public static unsafe class Conv2dKernels
 
     /// <summary>
     /// gradWeight = ∂L/∂weight and (when non-empty) gradBias = ∂L/∂bias, given the forward input and
-    /// ∂L/∂output. Both are overwritten. Each worker accumulates a private partial sum over its images
-    /// (GEMM with beta = 1), and the partials are reduced at the end.
+    /// ∂L/∂output. Both are overwritten. A fixed number of partial sums (by shape, not thread count) each
+    /// accumulate a fixed range of images (GEMM with beta = 1) and are reduced in order, so the result is
+    /// bit-identical for any number of threads.
     /// </summary>
     public static void BackwardWeight(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
         Span<float> gradWeight, Span<float> gradBias)
@@ -84,35 +85,25 @@ public static unsafe class Conv2dKernels
         fixed (float* pi = input, pg = gradOutput)
         {
             var job = new ConvJob(s) { Input = pi, Output = pg, WantBias = !gradBias.IsEmpty };
-            int tasks = job.ParallelOverChunks ? Math.Min(Workers.Threads, job.Chunks) : 1;
-            job.Partials = new nint[tasks];
-            if (tasks == 1) job.WeightTask(0);
-            else Workers.For(tasks, job.WeightTask);
-
-            // Reduce the per-thread partials: (weight grad, then bias grad) in one contiguous buffer.
-            bool any = false;
-            foreach (nint p in job.Partials)
+            int partials = job.WeightPartialCount, stride = wsize + s.Cout;
+            var storage = TensorMemory.Allocate(partials * stride, zeroed: false);          // partial sums, reused from the pool
+            fixed (float* parts = storage.Array)
             {
-                if (p == 0) continue;
-                var pw = new ReadOnlySpan<float>((float*)p, wsize);
-                var pb = new ReadOnlySpan<float>((float*)p + wsize, s.Cout);
-                if (!any)
+                nint basePtr = (nint)parts;
+                if (partials == 1) job.WeightPartial(0, parts);
+                else Workers.For(partials, p => job.WeightPartial(p, (float*)basePtr + (nint)p * stride));
+                // Reduce in partial order: the same additions whatever the thread count.
+                var sums = new ReadOnlySpan<float>(parts, stride);
+                sums[..wsize].CopyTo(gw);
+                if (!gb.IsEmpty) sums.Slice(wsize, s.Cout).CopyTo(gb);
+                for (int p = 1; p < partials; p++)
                 {
-                    pw.CopyTo(gw);
-                    if (!gb.IsEmpty) pb.CopyTo(gb);
+                    var part = new ReadOnlySpan<float>(parts + (nint)p * stride, stride);
+                    TensorPrimitives.Add(gw, part[..wsize], gw);
+                    if (!gb.IsEmpty) TensorPrimitives.Add(gb, part.Slice(wsize, s.Cout), gb);
                 }
-                else
-                {
-                    TensorPrimitives.Add(gw, pw, gw);
-                    if (!gb.IsEmpty) TensorPrimitives.Add(gb, pb, gb);
-                }
-                any = true;
             }
-            if (!any)
-            {
-                gw.Clear();
-                gb.Clear();
-            }
+            GC.KeepAlive(storage);
         }
     }
 

@@ -17,14 +17,12 @@ internal sealed unsafe class ConvJob
     private readonly int _cg, _coG, _kg, _ohw, _hw;
     private readonly bool _direct; // 1×1, stride 1, no padding: the input already is the column matrix
     private bool _parallelGemm;
-    private int _nextChunk = -1;
     private GemmConfig _forwardCfg;
     private float* _packedWeight; // per group, GemmDriver.PackWholeA layout; null = pack per GEMM
     private long _packedGroupSize;
 
     public float* Input, Weight, Bias, Output;
     public bool WantBias;
-    public nint[] Partials = [];
 
     /// <summary>Images per chunk.</summary>
     public readonly int Nb;
@@ -157,20 +155,30 @@ internal sealed unsafe class ConvJob
         }
     }
 
+    /// <summary>Images per weight-gradient chunk: fixed by the shape alone (never by the thread count), so the
+    /// gradient's summation order, and hence its bits, are the same however many threads run.</summary>
+    public int WeightNb => Math.Max(1, Math.Min(_s.N, (256 + _ohw - 1) / _ohw));
+
+    /// <summary>Partial sums of the weight gradient: 4 when there are enough chunks to share out, else 1.</summary>
+    public int WeightPartialCount => (_s.N + WeightNb - 1) / WeightNb >= 8 ? 4 : 1;
+
     /// <summary>
-    /// Weight-gradient task <paramref name="t"/>: claims chunks dynamically and accumulates
-    /// gradOut·im2col(input)ᵀ (and the bias gradient) into this thread's partial buffer.
+    /// Weight-gradient partial <paramref name="p"/> of <see cref="WeightPartialCount"/>: accumulates gradOut·im2col(input)ᵀ
+    /// (and the bias gradient) over its fixed, contiguous range of chunks, in order, into <paramref name="part"/>
+    /// (weight gradient, then bias gradient). With one partial the GEMMs are multi-threaded (split over M/N, which keeps
+    /// each element's summation order); with several, each runs single-threaded on its own worker.
     /// </summary>
-    public void WeightTask(int t)
+    public void WeightPartial(int p, float* part)
     {
-        int wsize = _s.Cout * _kg;
-        float* part = Im2Col.PartialBuffer(wsize + _s.Cout);
+        int wsize = _s.Cout * _kg, nb = WeightNb, partials = WeightPartialCount;
+        int chunks = (_s.N + nb - 1) / nb;
+        int c0 = (int)((long)chunks * p / partials), c1 = (int)((long)chunks * (p + 1) / partials);
+        bool parallelGemm = partials == 1;
         float* pbias = part + wsize;
-        bool first = true;
-        int chunk;
-        while ((chunk = Interlocked.Increment(ref _nextChunk)) < Chunks)
+        for (int chunk = c0; chunk < c1; chunk++)
         {
-            int n0 = chunk * Nb, cnt = Math.Min(Nb, _s.N - n0), len = cnt * _ohw;
+            bool first = chunk == c0;
+            int n0 = chunk * nb, cnt = Math.Min(nb, _s.N - n0), len = cnt * _ohw;
             for (int g = 0; g < _s.Groups; g++)
             {
                 float* gout;
@@ -187,7 +195,8 @@ internal sealed unsafe class ConvJob
                     col = Im2Col.ColBuffer((long)_kg * len);
                     Im2Col.Pack(in _s, Input, n0, cnt, g * _cg, _cg, col);
                 }
-                Gemm(false, true, _coG, _kg, len, gout, len, col, len, part + (nint)g * _coG * _kg, _kg, first ? 0f : 1f);
+                GemmDriver.Run(GemmDriver.BestPath, parallelGemm, false, true, _coG, _kg, len, gout, len, col, len,
+                    part + (nint)g * _coG * _kg, _kg, first ? 0f : 1f);
                 if (WantBias)
                     for (int co = 0; co < _coG; co++)
                     {
@@ -195,8 +204,6 @@ internal sealed unsafe class ConvJob
                         pbias[g * _coG + co] = first ? sum : pbias[g * _coG + co] + sum;
                     }
             }
-            first = false;
         }
-        Partials[t] = first ? 0 : (nint)part;
     }
 }

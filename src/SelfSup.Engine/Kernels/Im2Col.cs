@@ -15,7 +15,6 @@ internal static unsafe class Im2Col
 {
     [ThreadStatic] private static AlignedBuffer? _col;
     [ThreadStatic] private static AlignedBuffer? _tmp;
-    [ThreadStatic] private static AlignedBuffer? _partial;
     [ThreadStatic] private static AlignedBuffer? _weight;
     [ThreadStatic] private static AlignedBuffer? _flipped;
     [ThreadStatic] private static int[]? _planeCoords;
@@ -27,8 +26,6 @@ internal static unsafe class Im2Col
     /// <summary>This thread's scratch buffer for gathered / to-be-scattered (C, nb·OH·OW) matrices.</summary>
     public static float* TmpBuffer(long floats) => (_tmp ??= new AlignedBuffer()).Ensure(floats);
 
-    /// <summary>This thread's buffer for partial weight-gradient sums.</summary>
-    public static float* PartialBuffer(long floats) => (_partial ??= new AlignedBuffer()).Ensure(floats);
 
     /// <summary>This thread's buffer for a convolution's pre-packed weight matrix (GEMM operand A).</summary>
     public static float* WeightBuffer(long floats) => (_weight ??= new AlignedBuffer()).Ensure(floats);

@@ -9,6 +9,17 @@ public abstract class ResidualBlock : UnaryModule
     public abstract BatchNorm2d LastNorm { get; }
 
     /// <summary>1×1 conv + BN matching the shortcut to the block's output (torchvision's downsample), when needed.</summary>
+    /// <summary>
+    /// relu(bn(x)) as one fused op (<see cref="Ops.BatchNormRelu"/>) with bn's own bookkeeping (num_batches_tracked,
+    /// running stats, train/eval): the same values as bn.Forward followed by torchvision's in-place ReLU.
+    /// </summary>
+    internal static Tensor NormRelu(BatchNorm2d bn, Tensor x)
+    {
+        if (x.Rank != 4 || x.Shape[1] != bn.NumFeatures) return Ops.ReluInPlace(bn.Forward(x));    // let bn report the error
+        if (bn.Training) bn.NumBatchesTracked.Data[0]++;
+        return Ops.BatchNormRelu(x, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, bn.Training, bn.Momentum, bn.Eps);
+    }
+
     protected static Sequential? Shortcut(int inPlanes, int outPlanes, int stride, Generator rng) =>
         stride == 1 && inPlanes == outPlanes ? null
             : new Sequential(new Conv2d(inPlanes, outPlanes, 1, rng, stride: stride, bias: false), new BatchNorm2d(outPlanes));
@@ -36,7 +47,7 @@ public sealed class BasicBlock : ResidualBlock
 
     public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
     {
-        var y = Ops.ReluInPlace(bn1.Forward(conv1.Forward(x)));                // (N, planes, H/s, W/s); relu as torchvision's inplace=True
+        var y = NormRelu(bn1, conv1.Forward(x));                               // (N, planes, H/s, W/s); bn1 + relu fused
         y = bn2.Forward(conv2.Forward(y));                                     // (N, planes, H/s, W/s)
         var identity = downsample?.Forward(x) ?? x;                            // (N, planes, H/s, W/s)
         return Ops.AddReluInPlace(y, identity);                                // relu(y + identity), over y's buffer
@@ -68,8 +79,8 @@ public sealed class Bottleneck : ResidualBlock
 
     public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
     {
-        var y = Ops.ReluInPlace(bn1.Forward(conv1.Forward(x)));                // (N, planes, H, W)
-        y = Ops.ReluInPlace(bn2.Forward(conv2.Forward(y)));                    // (N, planes, H/s, W/s)
+        var y = NormRelu(bn1, conv1.Forward(x));                               // (N, planes, H, W)
+        y = NormRelu(bn2, conv2.Forward(y));                                   // (N, planes, H/s, W/s)
         y = bn3.Forward(conv3.Forward(y));                                     // (N, 4·planes, H/s, W/s)
         var identity = downsample?.Forward(x) ?? x;                            // (N, 4·planes, H/s, W/s)
         return Ops.AddReluInPlace(y, identity);                                // relu(y + identity), over y's buffer

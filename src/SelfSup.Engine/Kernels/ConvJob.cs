@@ -175,10 +175,17 @@ internal sealed unsafe class ConvJob
         int c0 = (int)((long)chunks * p / partials), c1 = (int)((long)chunks * (p + 1) / partials);
         bool parallelGemm = partials == 1;
         float* pbias = part + wsize;
+        // Single-threaded GEMMs on large same-plane maps: padded planes instead of a column matrix.
+        var padded = !parallelGemm && ConvPaddedWeightGrad.Applies(in _s) ? ConvPaddedWeightGrad.ForThread : null;
         for (int chunk = c0; chunk < c1; chunk++)
         {
             bool first = chunk == c0;
             int n0 = chunk * nb, cnt = Math.Min(nb, _s.N - n0), len = cnt * _ohw;
+            if (padded != null)
+            {
+                padded.Accumulate(in _s, Input, Output, n0, cnt, part, WantBias ? pbias : null, first ? 0f : 1f);
+                continue;
+            }
             for (int g = 0; g < _s.Groups; g++)
             {
                 float* gout;

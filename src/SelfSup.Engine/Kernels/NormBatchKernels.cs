@@ -158,6 +158,100 @@ public static class BatchNormKernels
         for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(dy[i], a, MathF.FusedMultiplyAdd(x[i], b, c));
     }
 
+    // ---- Batch norm followed by ReLU: y = max(x·scale + shift, 0); the gradient mask is y > 0 ----
+
+    /// <summary>y = max(x·scale + shift, 0) over one channel's runs.</summary>
+    public static void ChannelAffineRelu(ReadOnlySpan<float> x, Span<float> y, int runs, int runLength, int runStride, float scale, float shift)
+    {
+        for (int r = 0; r < runs; r++) AffineRelu(x.Slice(r * runStride, runLength), scale, shift, y.Slice(r * runStride, runLength));
+    }
+
+    /// <summary>(Σ g, Σ g·(x − mean)) over one channel's runs, g = dy·[y &gt; 0].</summary>
+    public static (double sumDy, double sumDyCentred) ChannelGradSumsRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, int runs, int runLength, int runStride, float mean)
+    {
+        double sumDy = 0, sumDyCentred = 0;
+        for (int r = 0; r < runs; r++)
+        {
+            var (a, b) = GradSumsRelu(x.Slice(r * runStride, runLength), dy.Slice(r * runStride, runLength), y.Slice(r * runStride, runLength), mean);
+            sumDy += a; sumDyCentred += b;
+        }
+        return (sumDy, sumDyCentred);
+    }
+
+    /// <summary>dx = a·g + b·x + c over one channel's runs, g = dy·[y &gt; 0].</summary>
+    public static void ChannelCombineRelu(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, ReadOnlySpan<float> x, Span<float> dx, int runs, int runLength, int runStride, float a, float b, float c)
+    {
+        for (int r = 0; r < runs; r++)
+            CombineRelu(dy.Slice(r * runStride, runLength), y.Slice(r * runStride, runLength), x.Slice(r * runStride, runLength), a, b, c, dx.Slice(r * runStride, runLength));
+    }
+
+    /// <summary>y = max(x·scale + shift, 0) (y may be x).</summary>
+    public static void AffineRelu(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
+    {
+        int i = 0, n = x.Length;
+        if (y.Length < n) throw new ArgumentException("destination is shorter than the source");
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vs = Vector512.Create(scale); var vb = Vector512.Create(shift);
+            for (; i <= n - 16; i += 16)
+                Vector512.Max(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)i), vs, vb), Vector512<float>.Zero).StoreUnsafe(ref y0, (nuint)i);
+        }
+        for (; i < n; i++) y[i] = MathF.Max(MathF.FusedMultiplyAdd(x[i], scale, shift), 0f);
+    }
+
+    /// <summary>(Σ g, Σ g·(x − m)) of a run, g = dy·[y &gt; 0].</summary>
+    public static (float sumDy, float sumDyCentred) GradSumsRelu(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> y, float m)
+    {
+        int i = 0, n = x.Length;
+        if (dy.Length < n || y.Length < n) throw new ArgumentException("spans differ in length");
+        float sumDy = 0, sumDyCentred = 0;
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float g0 = ref MemoryMarshal.GetReference(dy);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            var a = Vector512<float>.Zero; var b = Vector512<float>.Zero; var vm = Vector512.Create(m);
+            for (; i <= n - 16; i += 16)
+            {
+                var live = Vector512.GreaterThan(Vector512.LoadUnsafe(ref y0, (nuint)i), Vector512<float>.Zero);
+                var g = Vector512.LoadUnsafe(ref g0, (nuint)i) & live;
+                a += g;
+                b = Vector512.FusedMultiplyAdd(g, Vector512.LoadUnsafe(ref x0, (nuint)i) - vm, b);
+            }
+            sumDy = Vector512.Sum(a); sumDyCentred = Vector512.Sum(b);
+        }
+        for (; i < n; i++)
+        {
+            float g = y[i] > 0f ? dy[i] : 0f;
+            sumDy += g; sumDyCentred += g * (x[i] - m);
+        }
+        return (sumDy, sumDyCentred);
+    }
+
+    /// <summary>dx = a·g + b·x + c, g = dy·[y &gt; 0].</summary>
+    public static void CombineRelu(ReadOnlySpan<float> dy, ReadOnlySpan<float> y, ReadOnlySpan<float> x, float a, float b, float c, Span<float> dx)
+    {
+        int i = 0, n = dy.Length;
+        if (y.Length < n || x.Length < n || dx.Length < n) throw new ArgumentException("spans differ in length");
+        ref float g0 = ref MemoryMarshal.GetReference(dy);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float d0 = ref MemoryMarshal.GetReference(dx);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(a); var vb = Vector512.Create(b); var vc = Vector512.Create(c);
+            for (; i <= n - 16; i += 16)
+            {
+                var live = Vector512.GreaterThan(Vector512.LoadUnsafe(ref y0, (nuint)i), Vector512<float>.Zero);
+                var t = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)i), vb, vc);
+                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref g0, (nuint)i) & live, va, t).StoreUnsafe(ref d0, (nuint)i);
+            }
+        }
+        for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(y[i] > 0f ? dy[i] : 0f, a, MathF.FusedMultiplyAdd(x[i], b, c));
+    }
+
     // ---- S = 1: a block of mean.Length channels, one row every rowStride values ----
 
     /// <summary>Per-column sums of a (rows × sums.Length) block whose rows start every <paramref name="rowStride"/> values.</summary>

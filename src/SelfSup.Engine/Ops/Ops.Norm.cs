@@ -12,6 +12,18 @@ public static partial class Ops
     /// dx = (γ·σ⁻¹/M)·(M·dy − Σdy − x̂·Σdy·x̂), dγ = Σdy·x̂, dβ = Σdy.
     /// </summary>
     public static Tensor BatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum = 0.1f, float eps = 1e-5f)
+        => BatchNormCore(x, weight, bias, runningMean, runningVar, training, momentum, eps, relu: false);
+
+    /// <summary>
+    /// relu(<see cref="BatchNorm"/>(x, ...)) in one pass: the forward writes max(γx̂ + β, 0) (no separate ReLU pass or
+    /// buffer), and the backward applies the ReLU mask (output &gt; 0) inside batch norm's two gradient passes, i.e.
+    /// g = dy·[y &gt; 0], dx = (γ·σ⁻¹/M)·(M·g − Σg − x̂·Σg·x̂), dγ = Σg·x̂, dβ = Σg. Same arguments and running-stat
+    /// updates as <see cref="BatchNorm"/>.
+    /// </summary>
+    public static Tensor BatchNormRelu(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum = 0.1f, float eps = 1e-5f)
+        => BatchNormCore(x, weight, bias, runningMean, runningVar, training, momentum, eps, relu: true);
+
+    static Tensor BatchNormCore(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum, float eps, bool relu)
     {
         if (x.Rank < 2) throw new ArgumentException($"batch_norm needs (N, C, ...), got {ShapeUtil.Format(x.Shape)}");
         int n = x.Shape[0], c = x.Shape[1], s = ShapeUtil.Numel(x.Shape.AsSpan(2));
@@ -45,7 +57,7 @@ public static partial class Ops
                 scale[ch] = (gamma is null ? 1f : gamma[ch]) * invStd[ch];
                 shift[ch] = (beta is null ? 0f : beta[ch]) - mean[ch] * scale[ch];
             }
-            layout.Affine(xc, y, c0, c1, scale, shift);                                     // while the channel is still in cache
+            layout.Affine(xc, y, c0, c1, scale, shift, relu);                               // while the channel is still in cache
         });
         if (training && runningMean is not null) UpdateRunningStats(runningMean, runningVar!, meanD, varD, m, momentum);
 
@@ -55,6 +67,8 @@ public static partial class Ops
         return Graph.Record(y, [.. inputs], dy =>
         {
             var g = dy.Contiguous();
+            var mask = relu ? y : null;                                                     // g·[y > 0] inside the passes
+            if (mask is not null && s == 1) { g = ReluMask(y, g); mask = null; }            // (N, C): mask once up front
             bool needW = weight is not null && weight.RequiresGrad, needB = bias is not null && bias.RequiresGrad;
             var dx = xc.RequiresGrad ? Empty(xc.Shape) : null;
             bool needSums = needW || needB || (dx is not null && batchStats);
@@ -62,7 +76,7 @@ public static partial class Ops
             var a = new float[c]; var b = new float[c]; var k = new float[c];             // dx = a·dy + b·x + k
             layout.ForUnits((c0, c1) =>
             {
-                if (needSums) layout.GradSums(xc, g, c0, c1, mean, sumDy, sumDyCentred);
+                if (needSums) layout.GradSums(xc, g, mask, c0, c1, mean, sumDy, sumDyCentred);
                 if (dx is null) return;
                 for (int ch = c0; ch < c1; ch++)
                 {
@@ -73,7 +87,7 @@ public static partial class Ops
                     b[ch] = (float)bc;
                     k[ch] = (float)(-gi * sumDy[ch] / m - bc * mean[ch]);
                 }
-                layout.Combine(g, xc, dx, c0, c1, a, b, k);                                 // same channels, still in cache
+                layout.Combine(g, mask, xc, dx, c0, c1, a, b, k);                               // same channels, still in cache
             });
             var result = new List<Tensor?> { dx };
             if (weight is not null) result.Add(needW ? ChannelTensor(c, ch => sumDyCentred[ch] * invStd[ch]) : null);
@@ -235,24 +249,36 @@ public static partial class Ops
             else for (int ch = c0; ch < c1; ch++) (mean[ch], var[ch]) = BatchNormKernels.ChannelMoments(Of(x)[(ch * S)..], N, S, C * S);
         }
 
-        public void Affine(Tensor x, Tensor y, int c0, int c1, float[] scale, float[] shift)
+        /// <summary>y = x·scale + shift, then max(·, 0) when <paramref name="relu"/>.</summary>
+        public void Affine(Tensor x, Tensor y, int c0, int c1, float[] scale, float[] shift, bool relu)
         {
-            if (S == 1) BatchNormKernels.ColumnAffine(Of(x)[c0..], Of(y)[c0..], N, C, scale.AsSpan(c0, c1 - c0), shift.AsSpan(c0, c1 - c0));
+            if (S == 1)
+            {
+                BatchNormKernels.ColumnAffine(Of(x)[c0..], Of(y)[c0..], N, C, scale.AsSpan(c0, c1 - c0), shift.AsSpan(c0, c1 - c0));
+                if (relu) for (int r = 0; r < N; r++) { var row = Of(y).Slice(r * C + c0, c1 - c0); System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row); }
+            }
+            else if (relu) for (int ch = c0; ch < c1; ch++) BatchNormKernels.ChannelAffineRelu(Of(x)[(ch * S)..], Of(y)[(ch * S)..], N, S, C * S, scale[ch], shift[ch]);
             else for (int ch = c0; ch < c1; ch++) BatchNormKernels.ChannelAffine(Of(x)[(ch * S)..], Of(y)[(ch * S)..], N, S, C * S, scale[ch], shift[ch]);
         }
 
-        public void GradSums(Tensor x, Tensor dy, int c0, int c1, float[] mean, double[] sumDy, double[] sumDyCentred)
+        /// <summary>Per channel (Σ dy, Σ dy·(x − mean)), dy masked by [y &gt; 0] when <paramref name="mask"/> (= y, S &gt; 1 only) is given.</summary>
+        public void GradSums(Tensor x, Tensor dy, Tensor? mask, int c0, int c1, float[] mean, double[] sumDy, double[] sumDyCentred)
         {
             if (S == 1)
                 BatchNormKernels.ColumnGradSums(Of(x)[c0..], Of(dy)[c0..], N, C, mean.AsSpan(c0, c1 - c0), sumDy.AsSpan(c0, c1 - c0), sumDyCentred.AsSpan(c0, c1 - c0));
+            else if (mask is not null) for (int ch = c0; ch < c1; ch++)
+                    (sumDy[ch], sumDyCentred[ch]) = BatchNormKernels.ChannelGradSumsRelu(Of(x)[(ch * S)..], Of(dy)[(ch * S)..], Of(mask)[(ch * S)..], N, S, C * S, mean[ch]);
             else for (int ch = c0; ch < c1; ch++)
                     (sumDy[ch], sumDyCentred[ch]) = BatchNormKernels.ChannelGradSums(Of(x)[(ch * S)..], Of(dy)[(ch * S)..], N, S, C * S, mean[ch]);
         }
 
-        public void Combine(Tensor dy, Tensor x, Tensor dx, int c0, int c1, float[] a, float[] b, float[] k)
+        /// <summary>dx = a·dy + b·x + k per channel, dy masked by [y &gt; 0] when <paramref name="mask"/> (= y, S &gt; 1 only) is given.</summary>
+        public void Combine(Tensor dy, Tensor? mask, Tensor x, Tensor dx, int c0, int c1, float[] a, float[] b, float[] k)
         {
             if (S == 1)
                 BatchNormKernels.ColumnCombine(Of(dy)[c0..], Of(x)[c0..], Of(dx)[c0..], N, C, a.AsSpan(c0, c1 - c0), b.AsSpan(c0, c1 - c0), k.AsSpan(c0, c1 - c0));
+            else if (mask is not null) for (int ch = c0; ch < c1; ch++)
+                    BatchNormKernels.ChannelCombineRelu(Of(dy)[(ch * S)..], Of(mask)[(ch * S)..], Of(x)[(ch * S)..], Of(dx)[(ch * S)..], N, S, C * S, a[ch], b[ch], k[ch]);
             else for (int ch = c0; ch < c1; ch++)
                     BatchNormKernels.ChannelCombine(Of(dy)[(ch * S)..], Of(x)[(ch * S)..], Of(dx)[(ch * S)..], N, S, C * S, a[ch], b[ch], k[ch]);
         }

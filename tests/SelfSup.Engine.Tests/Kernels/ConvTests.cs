@@ -29,6 +29,11 @@ public class ConvTests
         new[] { 6, 16, 28, 28, 8, 3, 3, 1, 1, 1, 1, 1 },   // same-plane path, chunks over threads, prepacked weight
         new[] { 50, 4, 7, 7, 8, 3, 3, 1, 1, 1, 1, 1 },     // implicit im2col: 16-column runs straddle images, ragged last chunk
         new[] { 8, 4, 7, 7, 6, 3, 3, 1, 1, 1, 1, 2 },      // implicit im2col, grouped
+        new[] { 9, 3, 16, 16, 5, 3, 3, 1, 1, 1, 1, 1 },    // padded-plane weight gradient (4 partials)
+        new[] { 17, 3, 14, 14, 4, 3, 3, 1, 1, 1, 1, 1 },   // padded-plane weight gradient, 2-image chunks, ragged last
+        new[] { 16, 4, 17, 15, 6, 3, 3, 1, 1, 1, 1, 2 },   // padded-plane weight gradient, grouped, odd sizes, 2-image chunks
+        new[] { 8, 2, 20, 24, 3, 3, 5, 1, 1, 1, 2, 1 },    // padded-plane weight gradient, non-square kernel
+        new[] { 8, 20, 16, 16, 40, 3, 3, 1, 1, 1, 1, 1 },  // padded-plane weight gradient, several B slivers and KC slices
     };
 
     private static Conv2dShape Make(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int g)

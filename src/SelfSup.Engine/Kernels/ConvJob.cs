@@ -133,13 +133,7 @@ internal sealed unsafe class ConvJob
         if (!directOut) new Span<float>(Input + (nint)n0 * _s.Cin * _hw, cnt * _s.Cin * _hw).Clear();
         for (int g = 0; g < _s.Groups; g++)
         {
-            float* gout;
-            if (cnt == 1) gout = Output + ((nint)n0 * _s.Cout + g * _coG) * _ohw;
-            else
-            {
-                gout = Im2Col.TmpBuffer((long)_coG * len);
-                Im2Col.Gather(Output, _s.Cout, _ohw, n0, cnt, g * _coG, _coG, gout);
-            }
+            float* gout = GroupOutputGradient(n0, cnt, g);
             float* wg = Weight + (nint)g * _coG * _kg;
             if (directOut)
             {
@@ -153,6 +147,16 @@ internal sealed unsafe class ConvJob
                 Im2Col.Unpack(in _s, col, n0, cnt, g * _cg, _cg, Input);
             }
         }
+    }
+
+    /// <summary>Group <paramref name="g"/>'s output gradient for images [n0, n0+cnt) as a (coG, cnt·OH·OW) matrix: in
+    /// place for one image, else gathered into this thread's scratch buffer.</summary>
+    private float* GroupOutputGradient(int n0, int cnt, int g)
+    {
+        if (cnt == 1) return Output + ((nint)n0 * _s.Cout + g * _coG) * _ohw;
+        float* gout = Im2Col.TmpBuffer((long)_coG * cnt * _ohw);
+        Im2Col.Gather(Output, _s.Cout, _ohw, n0, cnt, g * _coG, _coG, gout);
+        return gout;
     }
 
     /// <summary>Images per weight-gradient chunk: fixed by the shape alone (never by the thread count), so the
@@ -188,13 +192,7 @@ internal sealed unsafe class ConvJob
             }
             for (int g = 0; g < _s.Groups; g++)
             {
-                float* gout;
-                if (cnt == 1) gout = Output + ((nint)n0 * _s.Cout + g * _coG) * _ohw;
-                else
-                {
-                    gout = Im2Col.TmpBuffer((long)_coG * len);
-                    Im2Col.Gather(Output, _s.Cout, _ohw, n0, cnt, g * _coG, _coG, gout);
-                }
+                float* gout = GroupOutputGradient(n0, cnt, g);
                 float* col;
                 if (_direct && cnt == 1) col = Input + ((nint)n0 * _s.Cin + g * _cg) * _hw;
                 else

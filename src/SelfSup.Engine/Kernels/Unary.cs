@@ -12,6 +12,21 @@ public static class Unary
     /// <summary>y = max(x, 0).</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y) => ParallelSpans.For(x, y, static (a, b) => TensorPrimitives.Max(a, 0f, b));
 
+    /// <summary>y = max(a + b, 0) in one pass (a ResNet block's residual sum and ReLU).</summary>
+    public static void AddRelu(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => ParallelSpans.For(a, b, y, AddReluSerial);
+
+    static void AddReluSerial(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= a.Length - 16; i += 16)
+                Vector512.Max(Vector512.Create(a.Slice(i, 16)) + Vector512.Create(b.Slice(i, 16)), Vector512<float>.Zero).CopyTo(y.Slice(i, 16));
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= a.Length - 8; i += 8)
+                Vector256.Max(Vector256.Create(a.Slice(i, 8)) + Vector256.Create(b.Slice(i, 8)), Vector256<float>.Zero).CopyTo(y.Slice(i, 8));
+        for (; i < a.Length; i++) y[i] = MathF.Max(a[i] + b[i], 0f);
+    }
+
     /// <summary>dx = dy where x &gt; 0, else 0.</summary>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) =>
         ParallelSpans.For(x, dy, dx, ReluBackwardSerial);

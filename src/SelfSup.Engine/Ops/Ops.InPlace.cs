@@ -29,8 +29,7 @@ public static partial class Ops
         CheckInPlace(a, "add_relu_");
         if (!ShapeUtil.Equal(a.Shape, b.Shape)) throw new ArgumentException($"add_relu_: shapes {ShapeUtil.Format(a.Shape)} and {ShapeUtil.Format(b.Shape)} differ");
         var s = a.Span;
-        Elementwise.Apply(BinaryOp.Add, s, b.Contiguous().Span, s);
-        Unary.Relu(s, s);
+        Unary.AddRelu(s, b.Contiguous().Span, s);
         var y = new Tensor(a.Storage, a.Offset, a.Shape, a.Strides);          // (same shape as a), same storage
         return Graph.Record(y, [a, b], dy =>
         {

@@ -20,6 +20,18 @@ public class ElementwiseKernelTests
     }
 
     [Fact]
+    public void Add_relu_vector_path_equals_scalar_rule_for_lengths_0_to_67_and_a_parallel_length()
+    {
+        foreach (var n in Enumerable.Range(0, 68).Append(ParallelSpans.MinLength * 3 + 5))
+        {
+            var a = Values(n, n); var b = Values(n, n + 500);
+            var y = new float[n];
+            Unary.AddRelu(a, b, y);
+            for (int i = 0; i < n; i++) Assert.Equal(MathF.Max(a[i] + b[i], 0f), y[i]);
+        }
+    }
+
+    [Fact]
     public void Long_binary_ops_split_across_workers_equal_the_element_rule()
     {
         int n = ParallelSpans.MinLength * 4 + 3;

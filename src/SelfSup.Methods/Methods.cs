@@ -24,6 +24,12 @@ public static class Methods
         new("simclr", "Chen et al. 2020, A Simple Framework for Contrastive Learning of Visual Representations (ICML)",
             "NT-Xent over 2N views (2N−2 negatives), 2-layer projection head with BN, LARS, warmup + cosine",
             SimClrOptions.Paper, SimClrOptions.Small),
+        new("byol", "Grill et al. 2020, Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning (NeurIPS)",
+            "online predictor regresses a moving-average target's projection (τ 0.996 → 1, cosine), 2 − 2·cos both ways, no negatives, LARS",
+            ByolOptions.Paper, ByolOptions.Small),
+        new("barlowtwins", "Zbontar et al. 2021, Barlow Twins: Self-Supervised Learning via Redundancy Reduction (ICML)",
+            "cross-correlation of batch-standardised 8192-d projections pushed to the identity, λ 0.0051 off-diagonal, LARS",
+            BarlowTwinsOptions.Paper, BarlowTwinsOptions.Small),
     ];
 
     public static IReadOnlyList<MethodInfo> All => all;
@@ -47,6 +53,8 @@ public static class Methods
             ("instdisc", InstDiscOptions o) => new InstDisc(o, datasetSize, rng),
             ("mocov1" or "mocov2", MoCoOptions o) => new MoCo(info.Name, o, rng),
             ("simclr", SimClrOptions o) => new SimClr(o, rng),
+            ("byol", ByolOptions o) => new Byol(o, rng),
+            ("barlowtwins", BarlowTwinsOptions o) => new BarlowTwins(o, rng),
             _ => throw new ArgumentException($"method '{info.Name}' does not take {options.GetType().Name}"),
         };
     }

@@ -18,13 +18,7 @@ static class EvalCommand
         if (!content.Info.TryGetValue("backbone", out var specJson)) throw new InvalidDataException($"{checkpoint}: no backbone description in its metadata");
         var spec = BackboneSpec.Parse(specJson, checkpoint);
         var backbone = spec.Build();
-        var weights = new SelfSup.Engine.StateDict();
-        foreach (var (k, e) in content.Model)
-            if (k.StartsWith("backbone.", StringComparison.Ordinal))
-            {
-                if (e.Float is { } f) weights.Add(k["backbone.".Length..], f); else weights.Add(k["backbone.".Length..], e.Int!);
-            }
-        backbone.LoadStateDict(weights, strict: true);
+        backbone.LoadStateDict(Checkpoint.Section(content.Model, "backbone."), strict: true);
         var data = DataSpec.Parse(a.Required("--data"));
         var test = data.Test ?? throw new ArgumentException($"{a.Required("--data")} has no test split to evaluate on");
         var eval = Presets.Eval(spec.ImageSize, spec.InChannels);

@@ -47,7 +47,7 @@ public static class Checkpoint
         if (!file.Metadata.TryGetValue(HashKey, out var expected) || expected != Hash(file))
             throw new InvalidDataException($"{name}: checksum mismatch, the checkpoint is corrupt");
         var info = file.Metadata.Where(kv => kv.Key is not (VersionKey or HashKey)).ToDictionary(kv => kv.Key, kv => kv.Value);
-        return new CheckpointContent(Part(file, "model."), Part(file, "optim."), Part(file, "extra."), info);
+        return new CheckpointContent(Section(file, "model."), Section(file, "optim."), Section(file, "extra."), info);
     }
 
     static void Append(StateDict file, string prefix, StateDict part)
@@ -59,7 +59,9 @@ public static class Checkpoint
         }
     }
 
-    static StateDict Part(StateDict file, string prefix)
+    /// <summary>The entries of <paramref name="file"/> whose names start with <paramref name="prefix"/>, with it removed
+    /// (e.g. the backbone's weights out of a method's state: "backbone.").</summary>
+    public static StateDict Section(StateDict file, string prefix)
     {
         var part = new StateDict();
         foreach (var (k, e) in file)

@@ -12,7 +12,7 @@ namespace SelfSup.Methods;
 public sealed class BarlowTwins : SslMethod
 {
     readonly BarlowTwinsOptions o;
-    readonly ResNet backbone;                           // f
+    readonly Backbone backbone;                           // f
     readonly Mlp projector;                             // g
 
     public BarlowTwins(BarlowTwinsOptions options, Generator rng)
@@ -24,7 +24,7 @@ public sealed class BarlowTwins : SslMethod
     }
 
     public override string Name => "barlowtwins";
-    public override ResNet Backbone => backbone;
+    public override Backbone Backbone => backbone;
     public override int ViewCount => 2;
     public Mlp Projector => projector;
 

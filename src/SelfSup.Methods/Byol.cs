@@ -39,7 +39,7 @@ public sealed class Byol : SslMethod
     Mlp Head(int features, Generator rng) => new([features, o.Hidden, o.Dim], rng, new Mlp.Options(BatchNorm: true));
 
     public override string Name => "byol";
-    public override ResNet Backbone => online.Backbone;
+    public override Backbone Backbone => online.Backbone;
     public override int ViewCount => 2;
     public Encoder OnlineEncoder => online;
     public Mlp Predictor => predictor;

@@ -14,7 +14,7 @@ namespace SelfSup.Methods;
 public sealed class InstDisc : SslMethod
 {
     readonly InstDiscOptions o;
-    readonly ResNet backbone;
+    readonly Backbone backbone;
     readonly Mlp head;                                  // fc to the 128-d embedding
     readonly MemoryBank bank;                           // (n, 128)
     readonly Generator noiseRng;                        // draws the K noise rows
@@ -34,7 +34,7 @@ public sealed class InstDisc : SslMethod
     }
 
     public override string Name => "instdisc";
-    public override ResNet Backbone => backbone;
+    public override Backbone Backbone => backbone;
     public override int ViewCount => 1;
     public MemoryBank Bank => bank;
     /// <summary>The normalisation constant Z; −1 before the first step.</summary>

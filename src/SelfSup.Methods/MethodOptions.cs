@@ -8,7 +8,7 @@ namespace SelfSup.Methods;
 public abstract record MethodOptions
 {
     /// <summary>The encoder (NumClasses is ignored: the backbone ends at the pooled features).</summary>
-    public ResNet.Options Backbone { get; init; } = new(Depth: 18, NumClasses: 0);
+    public BackboneOptions Backbone { get; init; } = new ResNet.Options(Depth: 18, NumClasses: 0);
     /// <summary>Embedding dimension the loss sees (128 in all four papers).</summary>
     public int Dim { get; init; } = 128;
     /// <summary>Optimiser, lr scaling and schedule the trainer builds.</summary>

@@ -43,7 +43,7 @@ public sealed class MoCo : SslMethod
         o.Mlp ? ProjectionHeads.MoCoV2(features, o.Dim, rng) : ProjectionHeads.Linear(features, o.Dim, rng);
 
     public override string Name { get; }
-    public override ResNet Backbone => query.Backbone;
+    public override Backbone Backbone => query.Backbone;
     public override int ViewCount => 2;
     public FeatureQueue Queue => queue;
     public Encoder QueryEncoder => query;

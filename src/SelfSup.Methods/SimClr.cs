@@ -12,7 +12,7 @@ namespace SelfSup.Methods;
 public sealed class SimClr : SslMethod
 {
     readonly SimClrOptions o;
-    readonly ResNet backbone;                           // f
+    readonly Backbone backbone;                           // f
     readonly Mlp head;                                  // g
 
     public SimClr(SimClrOptions options, Generator rng)
@@ -23,7 +23,7 @@ public sealed class SimClr : SslMethod
     }
 
     public override string Name => "simclr";
-    public override ResNet Backbone => backbone;
+    public override Backbone Backbone => backbone;
     public override int ViewCount => 2;
     public Mlp Head => head;
 

@@ -17,8 +17,8 @@ public abstract class SslMethod : Module
     public abstract string Name { get; }
 
     /// <summary>The encoder kNN / linear probes evaluate and <c>selfsup export</c> writes (its fc is Identity: Forward
-    /// gives pooled features of <see cref="ResNet.FeatureDim"/>).</summary>
-    public abstract ResNet Backbone { get; }
+    /// gives features of <see cref="Backbone.FeatureDim"/>).</summary>
+    public abstract Backbone Backbone { get; }
 
     /// <summary>Augmented views per image the loss takes: 2 for MoCo and SimCLR, 1 for InstDisc (one view per image, the
     /// bank supplies the other side).</summary>
@@ -44,7 +44,7 @@ public abstract class SslMethod : Module
     public virtual void LoadExtraState(StateDict state) { }
 
     /// <summary>The options' backbone as a feature extractor (no classifier).</summary>
-    protected static ResNet BuildBackbone(MethodOptions options, Generator rng) => new(options.Backbone with { NumClasses = 0 }, rng);
+    protected static Backbone BuildBackbone(MethodOptions options, Generator rng) => options.Backbone.BuildEncoder(rng);
 
     /// <summary>Throws unless there are <paramref name="count"/> views of one shape and a matching index array.</summary>
     protected static void CheckViews(IReadOnlyList<Tensor> views, int[] indices, int count)

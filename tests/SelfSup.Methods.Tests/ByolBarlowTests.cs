@@ -234,8 +234,8 @@ public class ByolBarlowTests
         Assert.Equal(2048, ((BarlowTwinsOptions)Methods.Get("barlowtwins").Small()).Dim);
         foreach (var name in new[] { "byol", "barlowtwins" })
         {
-            Assert.Equal(ResNetStem.Cifar, Methods.Get(name).Small().Backbone.Stem);
-            Assert.Equal(ResNetStem.ImageNet, Methods.Get(name).Paper().Backbone.Stem);
+            Assert.Equal(ResNetStem.Cifar, ((ResNet.Options)Methods.Get(name).Small().Backbone).Stem);
+            Assert.Equal(ResNetStem.ImageNet, ((ResNet.Options)Methods.Get(name).Paper().Backbone).Stem);
         }
     }
 

@@ -210,12 +210,12 @@ public class MethodWiringTests
         foreach (var info in Methods.All)
         {
             Assert.False(string.IsNullOrEmpty(info.Citation));
-            Assert.Equal(ResNetStem.Cifar, info.Small().Backbone.Stem);
-            Assert.Equal(ResNetStem.ImageNet, info.Paper().Backbone.Stem);
+            Assert.Equal(ResNetStem.Cifar, ((ResNet.Options)info.Small().Backbone).Stem);
+            Assert.Equal(ResNetStem.ImageNet, ((ResNet.Options)info.Paper().Backbone).Stem);
             var method = Create(info.Name, seed: 3);
             Assert.Equal(info.Name, method.Name);
             Assert.Contains(method.StateDict().Keys, k => k.StartsWith("backbone.", StringComparison.Ordinal));
-            Assert.Equal(0, method.Backbone.Config.NumClasses);
+            Assert.Equal(0, ((ResNet)method.Backbone).Config.NumClasses);
         }
         Assert.Equal(0.1f, ((MoCoOptions)Methods.Get("mocov2").Small()).Temperature);
         Assert.Equal(0.2f, ((MoCoOptions)Methods.Get("mocov2").Paper()).Temperature);

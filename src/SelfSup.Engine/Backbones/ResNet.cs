@@ -17,7 +17,7 @@ public enum ResNetStem
 /// state dict loads into torchvision's resnet with the same stem and widths. Stages have widths w, 2w, 4w, 8w
 /// (w = 64 is torchvision's) and strides 1, 2, 2, 2.
 /// </summary>
-public sealed class ResNet : UnaryModule
+public sealed class ResNet : Backbone
 {
     /// <param name="Depth">18, 34 (BasicBlock) or 50 (Bottleneck).</param>
     /// <param name="Stem">First layers; see <see cref="ResNetStem"/>.</param>
@@ -26,7 +26,10 @@ public sealed class ResNet : UnaryModule
     /// <param name="NumClasses">Size of fc; 0 = no classifier (fc is Identity, Forward returns pooled features).</param>
     /// <param name="ZeroInitResidual">Start each block's last BN at weight 0 (Goyal et al. 2017), torchvision's option.</param>
     public sealed record Options(int Depth = 18, ResNetStem Stem = ResNetStem.ImageNet, int InChannels = 3, int Width = 64,
-        int NumClasses = 1000, bool ZeroInitResidual = false);
+        int NumClasses = 1000, bool ZeroInitResidual = false) : BackboneOptions
+    {
+        public override Backbone BuildEncoder(Generator rng) => new ResNet(this with { NumClasses = 0 }, rng);
+    }
 
     static readonly Dictionary<int, (int[] Blocks, bool Bottleneck)> Layouts = new()
     {
@@ -37,7 +40,7 @@ public sealed class ResNet : UnaryModule
 
     public Options Config { get; }
     /// <summary>Channels of the pooled features: 8w for ResNet-18/34, 32w for ResNet-50.</summary>
-    public int FeatureDim { get; }
+    public override int FeatureDim { get; }
 
     readonly Conv2d conv1;
     readonly BatchNorm2d bn1;

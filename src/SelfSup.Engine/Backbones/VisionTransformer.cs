@@ -8,7 +8,7 @@ namespace SelfSup.Engine.Backbones;
 /// head on the class token. Key names are timm's: cls_token, pos_embed, patch_embed.proj.*, blocks.{i}.norm1,
 /// blocks.{i}.attn.qkv, blocks.{i}.attn.proj, blocks.{i}.norm2, blocks.{i}.mlp.fc1/fc2, norm, head.
 /// </summary>
-public sealed class VisionTransformer : UnaryModule
+public sealed class VisionTransformer : Backbone
 {
     /// <param name="ImageSize">Square input size; a multiple of <paramref name="PatchSize"/>.</param>
     /// <param name="PatchSize">Side p of the square patches (the projection conv's kernel and stride).</param>
@@ -21,8 +21,10 @@ public sealed class VisionTransformer : UnaryModule
     /// <param name="FreezePatchProjection">MoCo v3's "stop-grad conv1": the patch projection keeps its random init
     /// (RequiresGrad false, so it is left out of <see cref="Module.TrainableParameters"/> but kept in the state dict).</param>
     public sealed record Options(int ImageSize = 224, int PatchSize = 16, int InChannels = 3, int EmbedDim = 192, int Depth = 12,
-        int NumHeads = 3, int MlpDim = 768, int NumClasses = 0, bool FreezePatchProjection = false)
+        int NumHeads = 3, int MlpDim = 768, int NumClasses = 0, bool FreezePatchProjection = false) : BackboneOptions
     {
+        public override Backbone BuildEncoder(Generator rng) => new VisionTransformer(this with { NumClasses = 0 }, rng);
+
         /// <summary>ViT-Tiny: D 192, 12 blocks, 3 heads, MLP 768.</summary>
         public static Options Tiny(int imageSize = 224, int patchSize = 16, int inChannels = 3, int numClasses = 0) =>
             new(imageSize, patchSize, inChannels, 192, 12, 3, 768, numClasses);
@@ -34,7 +36,7 @@ public sealed class VisionTransformer : UnaryModule
 
     public Options Config { get; }
     /// <summary>Width D of the class-token features that Forward returns when NumClasses is 0.</summary>
-    public int FeatureDim => Config.EmbedDim;
+    public override int FeatureDim => Config.EmbedDim;
 
     public Tensor ClsToken { get; }                                            // (1, 1, D)
     public Tensor PosEmbed { get; }                                            // (1, 1 + N, D), fixed

@@ -4,10 +4,10 @@ namespace SelfSup.Methods.Components;
 /// Used for momentum copies, whose parameter names must mirror the online encoder's.</summary>
 public sealed class Encoder : UnaryModule
 {
-    public ResNet Backbone { get; }
+    public Backbone Backbone { get; }
     public UnaryModule Head { get; }
 
-    public Encoder(ResNet backbone, UnaryModule head)
+    public Encoder(Backbone backbone, UnaryModule head)
     {
         Backbone = Child("backbone", backbone);
         Head = Child("head", head);

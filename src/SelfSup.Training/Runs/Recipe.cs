@@ -51,16 +51,8 @@ public sealed class Recipe
             "imagenet" => ResNetStem.ImageNet,
             var s => throw new ArgumentException($"--stem must be cifar or imagenet, not '{s}'"),
         };
-        int depth = o.Backbone switch
-        {
-            "resnet18" => 18, "resnet34" => 34, "resnet50" => 50,
-            _ => throw new ArgumentException($"--backbone must be resnet18, resnet34 or resnet50 for {o.Method}, not '{o.Backbone}'"),
-        };
         if (o.Width < 1) throw new ArgumentException($"--width must be positive, not {o.Width}");
-        var methodOptions = info.Defaults(small) with
-        {
-            Backbone = new ResNet.Options(Depth: depth, Stem: stem, InChannels: channels, Width: o.Width, NumClasses: 0),
-        };
+        var methodOptions = info.Defaults(small) with { Backbone = ResolveBackbone(o, stem, size, channels, small) };
         var recipe = methodOptions.DefaultOptimizer;
         int batch = o.BatchSize ?? recipe.BatchSize;
         if (batch < 2) throw new ArgumentException($"--batch-size must be at least 2, not {batch}");
@@ -75,6 +67,20 @@ public sealed class Recipe
             Epochs = epochs, BatchSize = batch, Lr = o.Lr ?? recipe.LrFor(batch),
         };
     }
+
+    /// <summary>The encoder <c>--backbone</c> names: a ResNet of <c>--width</c> with the stem, or a ViT on patches of 4 px for
+    /// small images (7×7 tokens at 28 px, 8×8 at 32 px) and 16 px otherwise.</summary>
+    static BackboneOptions ResolveBackbone(TrainOptions o, ResNetStem stem, int size, int channels, bool small) => o.Backbone switch
+    {
+        "resnet18" => new ResNet.Options(Depth: 18, Stem: stem, InChannels: channels, Width: o.Width, NumClasses: 0),
+        "resnet34" => new ResNet.Options(Depth: 34, Stem: stem, InChannels: channels, Width: o.Width, NumClasses: 0),
+        "resnet50" => new ResNet.Options(Depth: 50, Stem: stem, InChannels: channels, Width: o.Width, NumClasses: 0),
+        "vit-tiny" or "vit-small" when size % (small ? 4 : 16) != 0 =>
+            throw new ArgumentException($"--backbone {o.Backbone} needs an image size divisible by its patch size {(small ? 4 : 16)}, not {size}"),
+        "vit-tiny" => VisionTransformer.Options.Tiny(size, small ? 4 : 16, channels),
+        "vit-small" => VisionTransformer.Options.Small(size, small ? 4 : 16, channels),
+        _ => throw new ArgumentException($"--backbone must be resnet18, resnet34, resnet50, vit-tiny or vit-small, not '{o.Backbone}'"),
+    };
 
     /// <summary>The optimiser the method's recipe names, over the method's trainable parameters.</summary>
     public Optimizer BuildOptimizer(SslMethod method)

@@ -10,11 +10,11 @@ public static class CommandLine
 
         commands:
           train --method NAME --data SPEC [--backbone resnet18|resnet34|resnet50] [--width W] [--stem cifar|imagenet]
-                [--preset small|paper] [--epochs N] [--batch-size N] [--lr X] [--out DIR] [--resume] [--seed N]
+                [--preset small|paper] [--epochs N] [--batch-size N] [--lr X] [--head-layers 2|3] [--out DIR] [--resume] [--seed N]
                 [--knn-every N] [--knn-train-limit N] [--train-limit N] [--loader-threads N] [--json]
                                                          pretrain an encoder (progress on stderr; --json: result on stdout)
-          eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--json]
-          eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--json]
+          eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--probe-from-head-layer K] [--json]
+          eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--probe-from-head-layer K] [--json]
           methods                                        the methods, their papers and default recipes
           bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
           data inspect --data SPEC [--json] [--strict]   splits, counts, classes, image sizes, bad files

@@ -1,24 +1,29 @@
 using System.Text.Json;
+using SelfSup.Engine.Nn;
 using SelfSup.Training;
 using SelfSup.Vision;
 using SelfSup.Vision.Transforms;
 
 namespace SelfSup.Cli;
 
-/// <summary>`selfsup eval knn|linear --checkpoint FILE --data SPEC ...`: the evaluation protocols on a checkpoint's backbone.</summary>
+/// <summary>`selfsup eval knn|linear --checkpoint FILE --data SPEC ...`: the evaluation protocols on a checkpoint's backbone,
+/// or with `--probe-from-head-layer K` on the backbone followed by the first K projection-head layers (SimCLR v2).</summary>
 static class EvalCommand
 {
     public static int Run(string[] args)
     {
         if (args.Length == 0 || args[0] is not ("knn" or "linear")) throw new UsageException("eval: say 'eval knn' or 'eval linear'");
         var a = new ArgReader("eval " + args[0], args[1..],
-            new HashSet<string> { "--checkpoint", "--data", "--k", "--temperature", "--epochs", "--lr", "--loader-threads" }, new HashSet<string> { "--json" });
+            new HashSet<string> { "--checkpoint", "--data", "--k", "--temperature", "--epochs", "--lr", "--loader-threads", "--probe-from-head-layer" }, new HashSet<string> { "--json" });
         var checkpoint = a.Required("--checkpoint");
         var content = Checkpoint.Load(checkpoint);
         if (!content.Info.TryGetValue("backbone", out var specJson)) throw new InvalidDataException($"{checkpoint}: no backbone description in its metadata");
         var spec = BackboneSpec.Parse(specJson, checkpoint);
         var backbone = spec.Build();
         backbone.LoadStateDict(Checkpoint.Section(content.Model, "backbone."), strict: true);
+        int headLayer = a.Int("--probe-from-head-layer", 0) ?? 0;
+        UnaryModule encoder = headLayer == 0 ? backbone
+            : HeadLayerEncoder.FromCheckpoint(backbone, Checkpoint.Section(content.Model, "head."), headLayer, checkpoint);
         var data = DataSpec.Parse(a.Required("--data"));
         var test = data.Test ?? throw new ArgumentException($"{a.Required("--data")} has no test split to evaluate on");
         var eval = Presets.Eval(spec.ImageSize, spec.InChannels);
@@ -27,19 +32,20 @@ static class EvalCommand
         if (args[0] == "knn")
         {
             int k = a.Int("--k", 1) ?? 200; float t = a.Float("--temperature") ?? 0.1f;
-            var r = Evaluation.Knn(backbone, data.Train, test, eval, k, t, 0, threads, Console.Error);
+            var r = Evaluation.Knn(encoder, data.Train, test, eval, k, t, 0, threads, Console.Error);
             result = new() { ["knn_top1"] = Math.Round(r.Top1, 4), ["knn_top5"] = Math.Round(r.Top5, 4), ["k"] = k, ["temperature"] = t };
         }
         else
         {
-            var (xTrain, yTrain) = Evaluation.Extract(backbone, data.Train, eval, threads, "features (train)", normalize: false);
-            var (xTest, yTest) = Evaluation.Extract(backbone, test, eval, threads, "features (test)", normalize: false);
+            var (xTrain, yTrain) = Evaluation.Extract(encoder, data.Train, eval, threads, "features (train)", normalize: false);
+            var (xTest, yTest) = Evaluation.Extract(encoder, test, eval, threads, "features (test)", normalize: false);
             var options = new LinearProbeOptions(Epochs: a.Int("--epochs", 1) ?? 30, Lr: a.Float("--lr") ?? 0.1f);
             int classes = Math.Max(yTrain.Max(), yTest.Max()) + 1;
             var bar = new ProgressBar("linear probe", options.Epochs);
             var r = LinearProbe.Train(xTrain, yTrain, xTest, yTest, classes, options, (e, loss) => bar.Report(e + 1, $"loss {loss:F4}"));
             result = new() { ["linear_top1"] = Math.Round(r.Top1, 4), ["linear_top5"] = Math.Round(r.Top5, 4), ["epochs"] = r.Epochs };
         }
+        if (headLayer > 0) result["head_layer"] = headLayer;
         Console.WriteLine(a.Has("--json") ? JsonSerializer.Serialize(result) : string.Join(", ", result.Select(kv => $"{kv.Key} {kv.Value}")));
         return 0;
     }

@@ -7,7 +7,7 @@ namespace SelfSup.Cli;
 static class TrainCommand
 {
     static readonly HashSet<string> Valued = ["--method", "--data", "--backbone", "--width", "--stem", "--preset", "--epochs", "--batch-size",
-        "--lr", "--out", "--seed", "--loader-threads", "--knn-every", "--knn-k", "--knn-temperature", "--knn-train-limit", "--train-limit"];
+        "--lr", "--head-layers", "--out", "--seed", "--loader-threads", "--knn-every", "--knn-k", "--knn-temperature", "--knn-train-limit", "--train-limit"];
     static readonly HashSet<string> Flags = ["--resume", "--json"];
 
     public static int Run(string[] args)
@@ -22,6 +22,7 @@ static class TrainCommand
             Width = a.Int("--width", 1) ?? defaults.Width,
             Stem = a.String("--stem"), Preset = a.String("--preset"),
             Epochs = a.Int("--epochs", 1), BatchSize = a.Int("--batch-size", 2), Lr = a.Float("--lr"),
+            HeadLayers = a.Int("--head-layers"),
             Out = a.String("--out"), Resume = a.Has("--resume"),
             Seed = (ulong)(a.Int("--seed", 0) ?? 0),
             LoaderThreads = a.Int("--loader-threads", 0) ?? defaults.LoaderThreads,

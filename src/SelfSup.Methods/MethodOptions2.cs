@@ -33,8 +33,8 @@ public sealed record BarlowTwinsOptions : MethodOptions
     /// <summary>λ weighting the redundancy-reduction (off-diagonal) term (0.0051, tuned for D = 8192).</summary>
     public float Lambda { get; init; } = 0.0051f;
     /// <summary>Base lr of biases and BN parameters (0.0048·B/256) where weights use <see cref="OptimizerDefaults.BaseLr"/>
-    /// (0.2·B/256). <see cref="OptimizerDefaults"/> has one lr, so the trainer must read this one separately; until it
-    /// does, biases and BN parameters train at the weights' lr (LARS still exempts them from adaptation and decay).</summary>
+    /// (0.2·B/256). <see cref="OptimizerDefaults"/> has one lr, so the trainer reads this one separately: the bias/BN
+    /// parameter group's lr is the weights' × BiasAndNormBaseLr / BaseLr, and the schedule scales both.</summary>
     public float BiasAndNormBaseLr { get; init; } = 0.0048f;
 
     /// <summary>LARS, lr 0.2·B/256 for weights, wd 1.5e-6, 10-epoch warmup then cosine, batch 2048, 1000 epochs.</summary>

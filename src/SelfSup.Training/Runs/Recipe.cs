@@ -33,6 +33,7 @@ public sealed class Recipe
     public static Recipe Resolve(TrainOptions o)
     {
         var info = Methods.Methods.Get(o.Method);
+        if (o.HeadLayers is int layers) CheckHeadLayers(info.Name, layers);      // before the data is read
         var parsed = DataSpec.Parse(o.Data);                    // decoded images of folders stay cached (IDX/CIFAR are in memory already)
         var data = new DataSplits(CachedDataset.Over(parsed.Train, CacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, CacheBytes / 4) : null);
         var train = o.TrainLimit > 0 && o.TrainLimit < data.Train.Count ? new FirstImages(data.Train, o.TrainLimit) : data.Train;
@@ -56,6 +57,7 @@ public sealed class Recipe
         var recipe = methodOptions.DefaultOptimizer;
         int batch = o.BatchSize ?? recipe.BatchSize;
         if (batch < 2) throw new ArgumentException($"--batch-size must be at least 2, not {batch}");
+        if (o.HeadLayers is int headLayers) methodOptions = (SimClrOptions)methodOptions with { HeadLayers = headLayers };
         if (methodOptions is MoCoOptions moco && moco.QueueSize % batch != 0)
             methodOptions = moco with { QueueSize = moco.QueueSize / batch * batch };      // K % batch == 0 (MoCo asserts it)
         int epochs = o.Epochs ?? recipe.Epochs;
@@ -82,15 +84,30 @@ public sealed class Recipe
         _ => throw new ArgumentException($"--backbone must be resnet18, resnet34, resnet50, vit-tiny or vit-small, not '{o.Backbone}'"),
     };
 
-    /// <summary>The optimiser the method's recipe names, over the method's trainable parameters.</summary>
+    /// <summary>`--head-layers`: SimCLR's 2-layer head or SimCLR v2's 3-layer one (Chen et al. 2020b, §2); no other method has the option.</summary>
+    static void CheckHeadLayers(string method, int layers)
+    {
+        if (method != "simclr") throw new ArgumentException($"--head-layers applies to simclr only, not {method}");
+        if (layers is not (2 or 3)) throw new ArgumentException($"--head-layers must be 2 (SimCLR) or 3 (SimCLR v2), not {layers}");
+    }
+
+    /// <summary>
+    /// The optimiser the method's recipe names, over the method's trainable parameters. LARS gets two groups: weights
+    /// (adapted, decayed) and biases + norm parameters (neither). The second group's lr is the first's × its
+    /// <see cref="ParamGroup.LrScale"/>, 1 except for Barlow Twins (Zbontar et al. 2021, "Implementation details":
+    /// lr 0.2 for weights, 0.0048 for biases and BN parameters, both × B/256), so the schedule scales both.
+    /// </summary>
     public Optimizer BuildOptimizer(SslMethod method)
     {
         var r = MethodOptions.DefaultOptimizer;
-        return r.Kind switch
-        {
-            OptimizerKind.Lars => new Lars(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay, excludeBiasAndNorm: true),
-            _ => new Sgd(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay),
-        };
+        if (r.Kind != OptimizerKind.Lars) return new Sgd(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay);
+        float biasScale = MethodOptions is BarlowTwinsOptions bt ? bt.BiasAndNormBaseLr / r.BaseLr : 1f;
+        var (weights, biasAndNorm) = ParamGroup.SplitBiasAndNorm(method.OptimizerParameters());
+        var groups = new List<ParamGroup>();
+        if (weights.Count > 0) groups.Add(new ParamGroup(weights) { Lr = Lr, WeightDecay = r.WeightDecay, Momentum = r.Momentum });
+        if (biasAndNorm.Count > 0)
+            groups.Add(new ParamGroup(biasAndNorm) { Lr = Lr * biasScale, LrScale = biasScale, Momentum = r.Momentum, LarsAdaptation = false });
+        return new Lars(groups);
     }
 
     /// <summary>Warmup + cosine, or step decay at the recipe's fractions of the run.</summary>

@@ -19,6 +19,8 @@ public sealed record TrainOptions
     public int? BatchSize { get; init; }
     /// <summary>Peak learning rate; null: the recipe's base lr scaled for the batch size.</summary>
     public float? Lr { get; init; }
+    /// <summary>SimCLR's projection-head depth: 2 (SimCLR) or 3 (SimCLR v2); null: the method's default.</summary>
+    public int? HeadLayers { get; init; }
     public string? Out { get; init; }
     public bool Resume { get; init; }
     public ulong Seed { get; init; }

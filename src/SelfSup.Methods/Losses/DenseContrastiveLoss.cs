@@ -2,9 +2,10 @@ namespace SelfSup.Methods.Losses;
 
 /// <summary>
 /// DenseCL's dense contrastive loss (Wang et al. 2021, §3.2–3.3, Eq. 2):
-/// L_r = (1/S²) Σ_s −log( exp(r^s·t₊^s/τ) / (exp(r^s·t₊^s/τ) + Σ_k exp(r^s·t_k^s/τ)) ), one InfoNCE per query location s,
-/// whose positive t₊^s is the key-view location matched by <see cref="Correspondence"/> and whose negatives are the pooled
-/// dense keys of past images (the second queue). As the official code, the mean runs over all N·S² locations of the batch.
+/// L_r = (1/S²) Σ_s −log( exp(r^s·t₊^s/τ) / (exp(r^s·t₊^s/τ) + Σ_k exp(r^s·t_k^s/τ)) ) over the S×S grid: one InfoNCE per
+/// query location s, whose positive t₊^s is the key-view location matched by <see cref="Correspondence"/> and whose
+/// negatives are the pooled dense keys of past images (the second queue). Here S denotes the number of locations h·w
+/// (the paper's S²); as the official code, the mean runs over all N·S locations of the batch.
 /// The method's total is <see cref="Combine"/>: L = (1−λ)·L_q + λ·L_r (Eq. 3).
 /// </summary>
 public static class DenseContrastiveLoss

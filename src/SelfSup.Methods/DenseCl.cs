@@ -44,15 +44,19 @@ public sealed class DenseCl : SslMethod
         if (options.BnSplits < 1) throw new ArgumentException($"BN splits must be ≥ 1, got {options.BnSplits}");
         if (options.LossLambda is < 0 or > 1) throw new ArgumentException($"DenseCL's λ must be in [0, 1], got {options.LossLambda}");
         o = options;
-        var backbone = Child("backbone", BuildBackbone(options, rng));
+        var backbone = Child("backbone", DenseBackbone(options, rng));
         var neck = Child("neck", new DenseClNeck(backbone.FeatureDim, options.Hidden, options.Dim, rng));
         query = new DenseClEncoder(backbone, neck);
-        key = Child("key", new DenseClEncoder(BuildBackbone(options, rng), new DenseClNeck(backbone.FeatureDim, options.Hidden, options.Dim, rng)));
+        key = Child("key", new DenseClEncoder(DenseBackbone(options, rng), new DenseClNeck(backbone.FeatureDim, options.Hidden, options.Dim, rng)));
         MomentumEncoder.InitialiseCopy(query, key);                             // θ_k = θ_q, requires_grad off
         globalQueue = new FeatureQueue(options.QueueSize, options.Dim, rng);
         denseQueue = new FeatureQueue(options.QueueSize, options.Dim, rng);
         shuffleRng = Generator.Derive(rng.NextULong(), 2);
     }
+
+    /// <summary>DenseCL needs the last feature map before pooling, so a ResNet.</summary>
+    static ResNet DenseBackbone(DenseClOptions options, Generator rng) => BuildBackbone(options, rng) as ResNet
+        ?? throw new ArgumentException($"densecl needs a ResNet backbone (dense features come from its last stage), not {options.Backbone.GetType().DeclaringType?.Name}");
 
     public override string Name => "densecl";
     public override ResNet Backbone => query.Backbone;

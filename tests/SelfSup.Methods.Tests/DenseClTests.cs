@@ -161,7 +161,7 @@ public class DenseClTests
     public void Registry_builds_densecl_and_its_presets_hold_the_papers_and_the_small_values()
     {
         var paper = (DenseClOptions)Methods.Get("densecl").Paper();
-        Assert.Equal((50, 2048, 128, 65536, 0.999f, 0.2f, 0.5f, 0, 8), (paper.Backbone.Depth, paper.Hidden, paper.Dim, paper.QueueSize, paper.Momentum, paper.Temperature, paper.LossLambda, paper.LossLambdaWarmupSteps, paper.BnSplits));
+        Assert.Equal((50, 2048, 128, 65536, 0.999f, 0.2f, 0.5f, 0, 8), (((ResNet.Options)paper.Backbone).Depth, paper.Hidden, paper.Dim, paper.QueueSize, paper.Momentum, paper.Temperature, paper.LossLambda, paper.LossLambdaWarmupSteps, paper.BnSplits));
         Assert.Equal(0.03f, paper.DefaultOptimizer.LrFor(256), 6);
         Assert.Equal((LrScheduleKind.Cosine, 1e-4f, 0.9f, 200), (paper.DefaultOptimizer.Schedule, paper.DefaultOptimizer.WeightDecay, paper.DefaultOptimizer.Momentum, paper.DefaultOptimizer.Epochs));
         var small = (DenseClOptions)Methods.Get("densecl").Small();

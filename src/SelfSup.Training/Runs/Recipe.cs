@@ -58,8 +58,12 @@ public sealed class Recipe
         int batch = o.BatchSize ?? recipe.BatchSize;
         if (batch < 2) throw new ArgumentException($"--batch-size must be at least 2, not {batch}");
         if (o.HeadLayers is int headLayers) methodOptions = (SimClrOptions)methodOptions with { HeadLayers = headLayers };
-        if (methodOptions is MoCoOptions moco && moco.QueueSize % batch != 0)
-            methodOptions = moco with { QueueSize = moco.QueueSize / batch * batch };      // K % batch == 0 (MoCo asserts it)
+        methodOptions = methodOptions switch                                           // K % batch == 0 (the queues assert it)
+        {
+            MoCoOptions moco when moco.QueueSize % batch != 0 => moco with { QueueSize = Math.Max(batch, moco.QueueSize / batch * batch) },
+            DenseClOptions dense when dense.QueueSize % batch != 0 => dense with { QueueSize = Math.Max(batch, dense.QueueSize / batch * batch) },
+            _ => methodOptions,
+        };
         int epochs = o.Epochs ?? recipe.Epochs;
         if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, not {epochs}");
         return new Recipe

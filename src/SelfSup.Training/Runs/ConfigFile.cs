@@ -27,6 +27,7 @@ public static class ConfigFile
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException e) { throw new InvalidDataException($"{source}:{e.Start.Line}: {FirstLine(e)}"); }
+        catch (InvalidOperationException) { throw new InvalidDataException($"{source}: not valid YAML (an unclosed '[' or '{{'?)"); }   // YamlDotNet's scanner on some errors
         if (stream.Documents.Count == 0) return [];
         if (stream.Documents.Count > 1) throw new InvalidDataException($"{source}: holds {stream.Documents.Count} YAML documents, expected one");
         var root = stream.Documents[0].RootNode;
@@ -41,7 +42,7 @@ public static class ConfigFile
             var where = $"{source}:{line}: {key}";
             if (OptionTable.Find(key) is null)
             {
-                var hint = OptionTable.Find(OptionTable.Kebab(key.Replace("_", "").Replace("-", ""))) is { } close ? $"; did you mean '{close.Key}'?" : "";
+                var hint = OptionTable.Closest(key) is { } close ? $"; did you mean '{close}'?" : "";
                 throw new ArgumentException($"{where}: unknown key{hint} (known: {string.Join(", ", OptionTable.Keys)})");
             }
             if (valueNode is not YamlScalarNode scalar) throw new ArgumentException($"{where}: needs a single value, not a list or mapping");

@@ -43,6 +43,15 @@ public static class OptionTable
 
     public static Option? Find(string key) => All.FirstOrDefault(o => o.Key == key);
 
+    /// <summary>The key <paramref name="typo"/> was probably meant to be (batch_size, BatchSize, epoch → epochs), or null.</summary>
+    public static string? Closest(string typo)
+    {
+        static string Bare(string k) => k.Replace("-", "").Replace("_", "").ToLowerInvariant();
+        var bare = Bare(typo);
+        return Keys.FirstOrDefault(k => Bare(k) == bare)
+            ?? Keys.FirstOrDefault(k => bare.Length >= 4 && (Bare(k).StartsWith(bare, StringComparison.Ordinal) || bare.StartsWith(Bare(k), StringComparison.Ordinal)));
+    }
+
     /// <summary>BatchSize → batch-size.</summary>
     public static string Kebab(string name)
     {

@@ -88,7 +88,9 @@ public class ResumeTests : IDisposable
         var epoch2 = Path.Combine(dir, "epoch-002.safetensors");
         File.WriteAllBytes(epoch2, File.ReadAllBytes(epoch2)[..(bytes.Length / 2)]);   // cut short, as by a full disk
         File.WriteAllBytes(Path.Combine(dir, "last.safetensors.tmp-0badf00d"), bytes[..1000]);   // a save a kill interrupted
-        File.SetLastWriteTimeUtc(epoch2, DateTime.UtcNow.AddSeconds(-1));      // last, then epoch-002, then epoch-001
+        var now = DateTime.UtcNow;                                              // newest first: last, epoch-002, epoch-001
+        File.SetLastWriteTimeUtc(Path.Combine(dir, "epoch-001.safetensors"), now.AddSeconds(-20));
+        File.SetLastWriteTimeUtc(epoch2, now.AddSeconds(-10));
 
         var log = new StringWriter();
         Train(Options("mocov2", "run", resume: "auto"), log);

@@ -10,9 +10,13 @@ public static class CommandLine
 
         commands:
           train --method NAME --data SPEC [--backbone resnet18|resnet34|resnet50] [--width W] [--stem cifar|imagenet]
-                [--preset small|paper] [--epochs N] [--batch-size N] [--lr X] [--head-layers 2|3] [--out DIR] [--resume] [--seed N]
+                [--preset small|paper] [--epochs N] [--batch-size N] [--lr X] [--head-layers 2|3] [--out DIR] [--seed N]
+                [--config FILE.yaml] [--resume [auto|FILE]] [--checkpoint-every-steps N]
                 [--knn-every N] [--knn-train-limit N] [--train-limit N] [--loader-threads N] [--json]
                                                          pretrain an encoder (progress on stderr; --json: result on stdout)
+                --config: any of these options as 'key: value' lines (batch-size: 256); flags override the file
+                --resume: continue the newest valid checkpoint in --out made with the same options (or FILE)
+                --checkpoint-every-steps: also save last.safetensors every N steps (default: every ~10 minutes)
           eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--probe-from-head-layer K] [--json]
           eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--probe-from-head-layer K] [--json]
           methods                                        the methods, their papers and default recipes

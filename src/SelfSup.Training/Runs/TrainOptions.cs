@@ -2,36 +2,46 @@ namespace SelfSup.Training;
 
 /// <summary>
 /// What `selfsup train` was asked for. Null means "the method's default for this data" (resolved by <see cref="Recipe"/>).
+/// Every property is also an option of the command line (<c>--batch-size</c>) and a key of a config file
+/// (<c>batch-size: 256</c>), through <see cref="OptionTable"/>: a new property needs nothing more than its declaration
+/// (with an <see cref="OptionRuleAttribute"/> for its valid values, and <see cref="RunControlAttribute"/> if it does not
+/// change what training computes).
 /// </summary>
 public sealed record TrainOptions
 {
-    public string Method { get; init; } = "mocov2";
+    [KnownMethod] public string Method { get; init; } = "mocov2";
     public string Data { get; init; } = "fashion-mnist";
-    /// <summary>resnet18, resnet34 or resnet50.</summary>
-    public string Backbone { get; init; } = "resnet18";
+    /// <summary>resnet18, resnet34, resnet50, vit-tiny or vit-small.</summary>
+    [OneOf("resnet18", "resnet34", "resnet50", "vit-tiny", "vit-small")] public string Backbone { get; init; } = "resnet18";
     /// <summary>Base width (64 = torchvision's).</summary>
-    public int Width { get; init; } = 64;
+    [AtLeast(1)] public int Width { get; init; } = 64;
     /// <summary>cifar or imagenet; null: cifar for images of 64 px or less.</summary>
-    public string? Stem { get; init; }
+    [OneOf("cifar", "imagenet")] public string? Stem { get; init; }
     /// <summary>small or paper; null: small for images of 64 px or less.</summary>
-    public string? Preset { get; init; }
-    public int? Epochs { get; init; }
-    public int? BatchSize { get; init; }
+    [OneOf("small", "paper")] public string? Preset { get; init; }
+    [AtLeast(1)] public int? Epochs { get; init; }
+    [AtLeast(2)] public int? BatchSize { get; init; }
     /// <summary>Peak learning rate; null: the recipe's base lr scaled for the batch size.</summary>
-    public float? Lr { get; init; }
+    [Positive] public float? Lr { get; init; }
     /// <summary>SimCLR's projection-head depth: 2 (SimCLR) or 3 (SimCLR v2); null: the method's default.</summary>
     public int? HeadLayers { get; init; }
-    public string? Out { get; init; }
-    public bool Resume { get; init; }
+    /// <summary>Run folder (checkpoints, metrics.csv, config.yaml); null: runs/METHOD-TIME.</summary>
+    [RunControl] public string? Out { get; init; }
+    /// <summary>Continue a run: "auto" takes the newest valid checkpoint in <see cref="Out"/> made with the same options,
+    /// a path that checkpoint; null starts afresh.</summary>
+    [RunControl(Saved = false)] public string? Resume { get; init; }
     public ulong Seed { get; init; }
-    /// <summary>Decode/augment threads of the loader.</summary>
-    public int LoaderThreads { get; init; } = 2;
+    /// <summary>Decode/augment threads of the loader (batches do not depend on it).</summary>
+    [RunControl, AtLeast(0)] public int LoaderThreads { get; init; } = 2;
     /// <summary>kNN monitor every N epochs (0: only after the last).</summary>
-    public int KnnEvery { get; init; } = 1;
-    public int KnnK { get; init; } = 200;
-    public float KnnTemperature { get; init; } = 0.1f;
+    [RunControl, AtLeast(0)] public int KnnEvery { get; init; } = 1;
+    [RunControl, AtLeast(1)] public int KnnK { get; init; } = 200;
+    [RunControl, Positive] public float KnnTemperature { get; init; } = 0.1f;
     /// <summary>Training images for the kNN monitor's bank (0: all); a subset keeps the per-epoch check short.</summary>
-    public int KnnTrainLimit { get; init; }
+    [RunControl, AtLeast(0)] public int KnnTrainLimit { get; init; }
     /// <summary>Use only the first N training images (0: all); for quick runs and tests.</summary>
-    public int TrainLimit { get; init; }
+    [AtLeast(0)] public int TrainLimit { get; init; }
+    /// <summary>Also save last.safetensors every N steps within an epoch (0: only at epoch ends); null: about every
+    /// <see cref="Trainer.DefaultCheckpointMinutes"/> minutes of training, so a killed run loses little.</summary>
+    [RunControl, AtLeast(0)] public int? CheckpointEverySteps { get; init; }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using SelfSup.Engine;
 using SelfSup.Methods;
 using SelfSup.Vision;
@@ -27,20 +26,37 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         var metrics = new MetricsCsv(Path.Combine(outDir, "metrics.csv"));
         string last = Path.Combine(outDir, "last.safetensors");
 
-        int startEpoch = 0;
-        if (o.Resume) startEpoch = Resume(last, method, optimizer);
+        var resolved = ConfigFile.Resolved(recipe, outDir);
+        ResumePoint? point = null;
+        if (o.Resume is { } request)
+        {
+            RemoveInterruptedSaves(outDir);
+            point = ResumePoint.Find(request, outDir, resolved, log);
+            if (point is not null)
+            {
+                if (point.Step > totalSteps) throw new InvalidDataException($"{point.Path}: at step {point.Step}, beyond this run's {totalSteps} steps");
+                point.Restore(method, optimizer, rng);
+                log.WriteLine($"resume: continuing from step {point.Step} (epoch {point.Step / loader.BatchesPerEpoch + 1}, " +
+                              $"batch {point.Step % loader.BatchesPerEpoch}) of {point.Path}");
+            }
+        }
+        ConfigFile.Save(Path.Combine(outDir, ConfigFile.RunFileName), resolved);
+        int startStep = point?.Step ?? 0;
+        int startEpoch = startStep / loader.BatchesPerEpoch;
         log.WriteLine($"{o.Method}: {recipe.Train.Name} ({recipe.Train.Count} images, {recipe.ImageSize}px, {recipe.Channels} ch), " +
                       $"{(recipe.Small ? "small" : "paper")} preset, {o.Backbone} width {o.Width}, batch {recipe.BatchSize}, lr {recipe.Lr:G3}, " +
                       $"{recipe.Epochs} epochs of {loader.BatchesPerEpoch} steps → {outDir}");
 
-        double loss = double.NaN; KnnResult? knn = null;
+        double loss = point?.LastEpochLoss ?? double.NaN; KnnResult? knn = null;
+        var lastSave = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int epoch = startEpoch; epoch < recipe.Epochs; epoch++)
         {
             var epochStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            int firstBatch = epoch == startEpoch ? startStep % loader.BatchesPerEpoch : 0;      // a mid-epoch resume skips the batches done
             var bar = new ProgressBar($"epoch {epoch + 1}/{recipe.Epochs}", loader.BatchesPerEpoch);
-            double lossSum = 0; int steps = 0, images = 0;
+            double lossSum = firstBatch > 0 ? point!.EpochLossSum : 0; int steps = firstBatch, images = 0;
             float lr = 0;
-            foreach (var batch in loader.Epoch(epoch))
+            foreach (var batch in loader.Epoch(epoch, firstBatch))
             {
                 int step = epoch * loader.BatchesPerEpoch + steps;
                 lr = schedule.At(step);
@@ -55,6 +71,14 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
                 lossSum += value; steps++; images += batch.Count;
                 double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(epochStart).TotalSeconds;
                 bar.Report(steps, $"loss {lossSum / steps:F4} lr {lr:G3} {images / seconds:F0} img/s");
+                bool stopping = StopAfterStep > 0 && step + 1 >= StopAfterStep;
+                if (steps < loader.BatchesPerEpoch && (stopping || MidEpochSaveDue(steps, lastSave)))
+                {
+                    Checkpoint.Save(last, Content(method, optimizer, rng, resolved, epoch, step + 1, lossSum, loss));
+                    lastSave = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+                if (stopping && steps < loader.BatchesPerEpoch)
+                    return new TrainResult(o.Method, epoch, lossSum / steps, null, null, last, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
             loss = lossSum / Math.Max(steps, 1);
             double epochSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(epochStart).TotalSeconds;
@@ -67,15 +91,51 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
             else log.WriteLine($"epoch {epoch + 1}: loss {loss:F4}");
             metrics.Append(epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, loss, lr, monitor ? knn?.Top1 : null, monitor ? knn?.Top5 : null,
                 images / epochSeconds, epochSeconds);
-            var content = Content(method, optimizer, epoch + 1, (epoch + 1) * loader.BatchesPerEpoch);
+            var content = Content(method, optimizer, rng, resolved, epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, 0, loss);
             Checkpoint.Save(Path.Combine(outDir, $"epoch-{epoch + 1:D3}.safetensors"), content);
             Checkpoint.Save(last, content);
+            lastSave = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (StopAfterStep > 0 && (epoch + 1) * loader.BatchesPerEpoch >= StopAfterStep && epoch + 1 < recipe.Epochs)
+                return new TrainResult(o.Method, epoch + 1, loss, knn?.Top1, knn?.Top5, last, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         return new TrainResult(o.Method, recipe.Epochs, loss, knn?.Top1, knn?.Top5, last,
             System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
-    CheckpointContent Content(SslMethod method, Engine.Optim.Optimizer optimizer, int epoch, int step)
+    /// <summary>Minutes of training between mid-epoch saves when <see cref="TrainOptions.CheckpointEverySteps"/> is not given.</summary>
+    public const double DefaultCheckpointMinutes = 10;
+
+    /// <summary>Stop once this many global steps are done, having saved last.safetensors (0: train to the end): an
+    /// interrupted run, for tests and time-boxed jobs; `--resume` continues it.</summary>
+    public int StopAfterStep { get; init; }
+
+    /// <summary>Whether to save last.safetensors after <paramref name="steps"/> steps of an epoch: every
+    /// --checkpoint-every-steps steps, or (by default) once <see cref="DefaultCheckpointMinutes"/> passed since the last save.</summary>
+    bool MidEpochSaveDue(int steps, long lastSave) => recipe.Options.CheckpointEverySteps switch
+    {
+        null => System.Diagnostics.Stopwatch.GetElapsedTime(lastSave).TotalMinutes >= DefaultCheckpointMinutes,
+        0 => false,
+        int every => steps % every == 0,
+    };
+
+    /// <summary>Deletes the temporary files of checkpoint saves a killed process left behind (complete checkpoints are
+    /// only ever renamed into place, so these are partial).</summary>
+    void RemoveInterruptedSaves(string outDir)
+    {
+        if (!Directory.Exists(outDir)) return;
+        foreach (var file in Directory.GetFiles(outDir, "*.safetensors.tmp-*").Concat(Directory.GetFiles(outDir, ConfigFile.RunFileName + ".tmp")))
+        {
+            File.Delete(file);
+            log.WriteLine($"resume: removed {Path.GetFileName(file)}, left by an interrupted save");
+        }
+    }
+
+    /// <param name="epoch">Epochs finished.</param>
+    /// <param name="step">Global steps done (the next step to run).</param>
+    /// <param name="epochLossSum">Losses summed over the steps done in the unfinished epoch (0 at its end).</param>
+    /// <param name="lastEpochLoss">Mean loss of the last finished epoch.</param>
+    CheckpointContent Content(SslMethod method, Engine.Optim.Optimizer optimizer, Generator rng, TrainOptions resolved, int epoch, int step,
+        double epochLossSum, double lastEpochLoss)
     {
         var o = recipe.Options;
         var b = recipe.MethodOptions.Backbone;
@@ -83,24 +143,12 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         {
             ["method"] = o.Method, ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture), ["step"] = step.ToString(CultureInfo.InvariantCulture),
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture), ["data"] = o.Data,
-            ["config"] = JsonSerializer.Serialize(o),
+            ["config"] = ConfigFile.Format(resolved),
             ["backbone"] = BackboneSpec.From(b, recipe.ImageSize).ToJson(),
+            ["rng"] = ResumePoint.FormatGenerator(rng),
+            ["epoch_loss_sum"] = epochLossSum.ToString("R", CultureInfo.InvariantCulture),
+            ["loss"] = lastEpochLoss.ToString("R", CultureInfo.InvariantCulture),
         };
         return new CheckpointContent(method.StateDict(), optimizer.StateDict(), method.ExtraState(), info);
-    }
-
-    /// <summary>Continues from last.safetensors when it exists and was made by the same method on the same data.</summary>
-    int Resume(string last, SslMethod method, Engine.Optim.Optimizer optimizer)
-    {
-        if (!File.Exists(last)) { log.WriteLine($"resume: no {last} yet, starting from scratch"); return 0; }
-        var c = Checkpoint.Load(last);
-        if (c.Info.GetValueOrDefault("method") != recipe.Options.Method || c.Info.GetValueOrDefault("data") != recipe.Options.Data)
-            throw new InvalidDataException($"{last}: made by method '{c.Info.GetValueOrDefault("method")}' on '{c.Info.GetValueOrDefault("data")}', not this run's");
-        method.LoadStateDict(c.Model, strict: true);
-        optimizer.LoadStateDict(c.Optimizer);
-        method.LoadExtraState(c.Extra);
-        int epoch = int.Parse(c.Info["epoch"], CultureInfo.InvariantCulture);
-        log.WriteLine($"resume: continuing after epoch {epoch} from {last}");
-        return epoch;
     }
 }

@@ -18,12 +18,13 @@ internal sealed class LoaderPipeline : IDisposable
     int nextToStart, nextToTake;
     bool stopping;
 
-    public LoaderPipeline(MultiViewLoader loader, int[] order, int epoch)
+    public LoaderPipeline(MultiViewLoader loader, int[] order, int epoch, int startBatch = 0)
     {
         this.loader = loader; this.order = order; this.epoch = epoch;
+        nextToStart = nextToTake = startBatch;
         total = loader.BatchesPerEpoch;
         prefetch = loader.Options.Prefetch;
-        threads = new Thread[Math.Min(loader.Options.Threads, Math.Max(1, total))];
+        threads = new Thread[Math.Min(loader.Options.Threads, Math.Max(1, total - startBatch))];
         for (int t = 0; t < threads.Length; t++)
         {
             threads[t] = new Thread(Work) { IsBackground = true, Name = $"selfsup-loader-{t}" };

@@ -55,22 +55,25 @@ public sealed class MultiViewLoader : IDisposable
         return Generator.Derive(options.Seed, epoch).Permutation(data.Count);
     }
 
-    /// <summary>The batches of epoch <paramref name="epoch"/>, built ahead on the background threads; leaving the loop
-    /// early (or disposing the enumerator) stops them.</summary>
-    public IEnumerable<ViewBatch> Epoch(int epoch)
+    /// <summary>The batches of epoch <paramref name="epoch"/> from batch <paramref name="startBatch"/> on (a run resumed
+    /// mid-epoch skips those already trained on; the rest are the same batches), built ahead on the background threads;
+    /// leaving the loop early (or disposing the enumerator) stops them.</summary>
+    public IEnumerable<ViewBatch> Epoch(int epoch, int startBatch = 0)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        if (startBatch < 0 || startBatch > BatchesPerEpoch)
+            throw new ArgumentOutOfRangeException(nameof(startBatch), $"start batch {startBatch} is outside 0..{BatchesPerEpoch}");
         var order = Order(epoch);
         if (options.Threads == 0)
         {
-            for (int b = 0; b < BatchesPerEpoch; b++) yield return Build(order, epoch, b);
+            for (int b = startBatch; b < BatchesPerEpoch; b++) yield return Build(order, epoch, b);
             yield break;
         }
-        var pipeline = new LoaderPipeline(this, order, epoch);
+        var pipeline = new LoaderPipeline(this, order, epoch, startBatch);
         lock (running) running.Add(pipeline);
         try
         {
-            for (int b = 0; b < BatchesPerEpoch; b++) yield return pipeline.Take(b);
+            for (int b = startBatch; b < BatchesPerEpoch; b++) yield return pipeline.Take(b);
         }
         finally
         {

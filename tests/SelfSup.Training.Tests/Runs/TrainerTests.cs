@@ -34,7 +34,7 @@ public class TrainerTests : IDisposable
 
     TrainOptions Options(string data, string outDir, int epochs, bool resume = false) => new()
     {
-        Method = "mocov2", Data = data, Width = 4, Epochs = epochs, BatchSize = 16, Out = outDir, Resume = resume,
+        Method = "mocov2", Data = data, Width = 4, Epochs = epochs, BatchSize = 16, Out = outDir, Resume = resume ? "auto" : null,
         LoaderThreads = 1, KnnK = 5, Seed = 3,
     };
 

@@ -15,6 +15,10 @@ public static class CommandLine
                                                          pretrain an encoder (progress on stderr; --json: result on stdout)
           eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--json]
           eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--json]
+          export --checkpoint FILE --out FILE.safetensors|FILE.onnx [--format safetensors|onnx]
+                                                         the encoder alone: torchvision/timm key names (ONNX: ResNets)
+          embed --checkpoint FILE --data SPEC --out FILE.safetensors|FILE.csv [--split train|test] [--normalize]
+                                                         backbone features of every image, in dataset order
           methods                                        the methods, their papers and default recipes
           bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
           data inspect --data SPEC [--json] [--strict]   splits, counts, classes, image sizes, bad files
@@ -54,6 +58,8 @@ public static class CommandLine
                 "methods" => MethodsCommand.Run(args[1..]),
                 "bench" => BenchCommand.Run(args[1..]),
                 "data" => DataCommand.Run(args[1..]),
+                "export" => ExportCommand.Run(args[1..]),
+                "embed" => EmbedCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try 'selfsup --help')"),
             };
         }

@@ -79,4 +79,8 @@ public class TorchvisionCheckTests(ITestOutputHelper log) : IDisposable
     [TorchFact, Trait("Category", "Slow")]
     public void Imagenet_stem_resnet50_width_4_matches_torchvision_with_normalized_embeddings() =>
         Check(new ResNet.Options(50, ResNetStem.ImageNet, 3, 4), 64, normalize: true);
+
+    [TorchFact, Trait("Category", "Slow")]
+    public void Cifar_stem_resnet18_width_64_loads_into_stock_torchvision_resnet18() =>
+        Check(new ResNet.Options(18, ResNetStem.Cifar, 3, 64), 32, normalize: false);
 }

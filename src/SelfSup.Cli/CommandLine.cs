@@ -9,7 +9,7 @@ public static class CommandLine
         usage: selfsup COMMAND [options]
 
         commands:
-          train --method NAME --data SPEC [--backbone resnet18|resnet34|resnet50] [--width W] [--stem cifar|imagenet]
+          train --method NAME --data SPEC [--backbone resnet18|resnet34|resnet50|vit-tiny|vit-small] [--width W] [--stem cifar|imagenet]
                 [--preset small|paper] [--epochs N] [--batch-size N] [--lr X] [--head-layers 2|3] [--out DIR] [--seed N]
                 [--config FILE.yaml] [--resume [auto|FILE]] [--checkpoint-every-steps N]
                 [--knn-every N] [--knn-train-limit N] [--train-limit N] [--loader-threads N] [--json]
@@ -19,6 +19,10 @@ public static class CommandLine
                 --checkpoint-every-steps: also save last.safetensors every N steps (default: every ~10 minutes)
           eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--probe-from-head-layer K] [--json]
           eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--probe-from-head-layer K] [--json]
+          export --checkpoint FILE --out FILE.safetensors|FILE.onnx [--format safetensors|onnx]
+                                                         the encoder alone: torchvision/timm key names (ONNX: ResNets)
+          embed --checkpoint FILE --data SPEC --out FILE.safetensors|FILE.csv [--split train|test] [--normalize]
+                                                         backbone features of every image, in dataset order
           methods                                        the methods, their papers and default recipes
           bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
           data inspect --data SPEC [--json] [--strict]   splits, counts, classes, image sizes, bad files
@@ -58,6 +62,8 @@ public static class CommandLine
                 "methods" => MethodsCommand.Run(args[1..]),
                 "bench" => BenchCommand.Run(args[1..]),
                 "data" => DataCommand.Run(args[1..]),
+                "export" => ExportCommand.Run(args[1..]),
+                "embed" => EmbedCommand.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}' (try 'selfsup --help')"),
             };
         }

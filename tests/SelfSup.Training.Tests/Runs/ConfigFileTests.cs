@@ -56,7 +56,7 @@ public class ConfigFileTests : IDisposable
     [InlineData("width: 0", "run.yaml:2: width: must be at least 1, not 0")]
     [InlineData("width: wide", "run.yaml:2: width: needs an integer, got 'wide'")]
     [InlineData("method: mocov9", "run.yaml:2: method: unknown method 'mocov9'")]
-    [InlineData("backbone: vgg16", "run.yaml:2: backbone: must be resnet18, resnet34 or resnet50, not 'vgg16'")]
+    [InlineData("backbone: vgg16", "run.yaml:2: backbone: must be resnet18, resnet34, resnet50, vit-tiny or vit-small, not 'vgg16'")]
     [InlineData("seed: -1", "run.yaml:2: seed: needs a non-negative integer, got '-1'")]
     [InlineData("method: null", "run.yaml:2: method: needs a value")]
     public void A_bad_value_is_named_with_its_line(string line, string message)

@@ -76,7 +76,7 @@ public static class EmbeddingMap
         svg.Append(CultureInfo.InvariantCulture,
             $"<text x=\"{Size + 8}\" y=\"{Size - 28}\" class=\"note\">{shown} of {count} points</text>");
         svg.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{Size + 8}\" y=\"{Size - 12}\" class=\"note\">PC1 {Share(0):P0}, PC2 {Share(1):P0} of variance</text>");
+            $"<text x=\"{Size + 8}\" y=\"{Size - 12}\" class=\"note\">PC1 {100 * Share(0):F0}%, PC2 {100 * Share(1):F0}% of variance</text>");
         svg.Append("</svg>");
         return svg.ToString();
     }

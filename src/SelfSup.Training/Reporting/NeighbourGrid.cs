@@ -19,18 +19,17 @@ public static class NeighbourGrid
     static readonly byte[] QueryColor = [31, 119, 180], Match = [44, 160, 44], Mismatch = [214, 39, 40], Unknown = [150, 150, 150];
     const int Border = 4, Gap = 4, QueryGap = 16;
 
-    /// <summary>The first test image of each class, in class order, up to <paramref name="count"/>; the first images when unlabelled.</summary>
+    /// <summary>The first test image of each class, in class order, for the lowest <paramref name="count"/> classes present;
+    /// the first <paramref name="count"/> images when the split is unlabelled.</summary>
     public static int[] PickQueries(IImageDataset test, int count)
     {
+        if (test.Count == 0 || count <= 0) return [];
+        if (test.Label(0) < 0) return [.. Enumerable.Range(0, Math.Min(count, test.Count))];
         var firstOf = new SortedDictionary<int, int>();
-        var unlabelled = new List<int>();
-        for (int i = 0; i < test.Count && firstOf.Count < count; i++)
-        {
-            int label = test.Label(i);
-            if (label < 0) { if (unlabelled.Count < count) unlabelled.Add(i); }
-            else firstOf.TryAdd(label, i);
-        }
-        return firstOf.Count > 0 ? [.. firstOf.Values] : [.. unlabelled];
+        int classes = test.ClassNames.Count;
+        for (int i = 0; i < test.Count && (classes == 0 || firstOf.Count < classes); i++)
+            if (test.Label(i) is int label and >= 0) firstOf.TryAdd(label, i);
+        return [.. firstOf.Values.Take(count)];
     }
 
     /// <summary>The <paramref name="k"/> most cosine-similar training rows for each query row (features L2-normalised).</summary>

@@ -88,7 +88,7 @@ public static class ReportHtml
         return html.ToString();
     }
 
-    static string Percent(double? v) => v is double d ? d.ToString("P2", CultureInfo.InvariantCulture) : "";
+    static string Percent(double? v) => v is double d ? (100 * d).ToString("F2", CultureInfo.InvariantCulture) + "%" : "";
 
     /// <summary>At most <paramref name="max"/> points: consecutive steps averaged in equal buckets (the last step kept exact).</summary>
     public static IReadOnlyList<StepPoint> Downsample(IReadOnlyList<StepPoint> steps, int max)

@@ -15,6 +15,8 @@ public static class CommandLine
                                                          pretrain an encoder (progress on stderr; --json: result on stdout)
           eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--json]
           eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--json]
+          neighbours  --checkpoint FILE --data SPEC --out grid.png [--queries 8] [--k 8] [--train-limit N]
+                                                         PNG grid of test queries and their nearest training images
           methods                                        the methods, their papers and default recipes
           bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
           data inspect --data SPEC [--json] [--strict]   splits, counts, classes, image sizes, bad files
@@ -51,6 +53,7 @@ public static class CommandLine
             {
                 "train" => TrainCommand.Run(args[1..]),
                 "eval" => EvalCommand.Run(args[1..]),
+                "neighbours" => NeighboursCommand.Run(args[1..]),
                 "methods" => MethodsCommand.Run(args[1..]),
                 "bench" => BenchCommand.Run(args[1..]),
                 "data" => DataCommand.Run(args[1..]),

@@ -50,7 +50,7 @@ public static class EmbeddingMap
 
     static string Svg(PcaResult pca, int[] labels, IReadOnlyList<string> classNames, int shown, int count)
     {
-        const int Size = 520, Pad = 24, LegendWidth = 170;
+        const int Size = 440, Pad = 20, LegendWidth = 150;
         var xs = pca.Projected.Select(p => p[0]).ToArray();
         var ys = pca.Projected.Select(p => p.Length > 1 ? p[1] : 0).ToArray();
         double span = Math.Max(Math.Max(xs.Max() - xs.Min(), ys.Max() - ys.Min()), 1e-12);   // same scale on both axes

@@ -6,7 +6,8 @@ namespace SelfSup.Training;
 /// <summary>One metrics.csv row: what an epoch ended with.</summary>
 public sealed record EpochRow(int Epoch, long Step, double Loss, double Lr, double? KnnTop1, double? KnnTop5, double ImgPerSecond, double Seconds);
 
-/// <summary>One training step's loss and learning rate.</summary>
+/// <summary>One training step's loss and learning rate; Step is the 0-based step index (TensorBoard's step), the charts
+/// draw it at Step + 1, the number of steps done, as metrics.csv counts them.</summary>
 public readonly record struct StepPoint(long Step, double Loss, double Lr);
 
 /// <summary>What report.html shows. Null parts (no kNN features yet) are left out with a note.</summary>
@@ -26,7 +27,8 @@ public static class ReportHtml
     const string Css = """
         body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1180px;color:#222;background:#fff}
         h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
-        .status{color:#555}.charts{display:flex;flex-wrap:wrap;gap:12px}
+        .status{color:#555}.charts,.figures{display:flex;flex-wrap:wrap;gap:12px}
+        .figures section{flex:0 1 auto;max-width:600px}.caption{max-width:560px;margin:4px 0 8px}
         svg text{font:11px system-ui,sans-serif;fill:#333}svg .chart-title{font-size:13px;font-weight:600}
         svg .grid{stroke:#e5e5e5}svg .axis{stroke:#444}svg .empty,svg .note{fill:#888}
         table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 10px;text-align:left;font-variant-numeric:tabular-nums}
@@ -44,13 +46,13 @@ public static class ReportHtml
         html.Append("<h2>Curves</h2>\n<div class=\"charts\">\n");
         var steps = Downsample(c.Steps, MaxStepPoints);
         var epochEnds = c.Epochs.Select(e => (X: (double)e.Step, e)).ToList();
-        html.Append(SvgChart.Render("Training loss", "step", "loss",
+        html.Append(SvgChart.Render("Training loss", "steps done", "loss",
         [
-            new("per step", "#9ecae1", [.. steps.Select(s => ((double)s.Step, s.Loss))]),
+            new("per step", "#9ecae1", [.. steps.Select(s => (s.Step + 1.0, s.Loss))]),
             new("epoch mean", "#08519c", [.. epochEnds.Select(p => (p.X, p.e.Loss))]),
         ])).Append('\n');
-        html.Append(SvgChart.Render("Learning rate", "step", "lr",
-            [steps.Count > 0 ? new ChartSeries("lr", "#e6550d", [.. steps.Select(s => ((double)s.Step, s.Lr))])
+        html.Append(SvgChart.Render("Learning rate", "steps done", "lr",
+            [steps.Count > 0 ? new ChartSeries("lr", "#e6550d", [.. steps.Select(s => (s.Step + 1.0, s.Lr))])
                              : new ChartSeries("lr", "#e6550d", [.. epochEnds.Select(p => (p.X, p.e.Lr))])])).Append('\n');
         html.Append(SvgChart.Render("kNN accuracy (test)", "epoch", "accuracy %",
         [
@@ -61,6 +63,17 @@ public static class ReportHtml
             [new("img/s", "#756bb1", [.. c.Epochs.Select(e => ((double)e.Epoch, e.ImgPerSecond))])])).Append('\n');
         html.Append("</div>\n");
 
+        html.Append("<div class=\"figures\">\n<section>\n<h2>Nearest neighbours (test queries → training images)</h2>\n");
+        if (c.NeighbourPng is { } png)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"caption\">{SvgChart.Esc(c.NeighbourCaption ?? "")}</p>");
+            html.Append(CultureInfo.InvariantCulture, $"<img class=\"grid\" alt=\"nearest-neighbour grid\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">\n");
+        }
+        else html.Append("<p class=\"status\">Not yet: drawn when the kNN monitor runs on labelled test data.</p>\n");
+        html.Append("</section>\n<section>\n<h2>Test embeddings (PCA of L2-normalised features)</h2>\n");
+        html.Append(c.EmbeddingSvg ?? "<p class=\"status\">Not yet: drawn when the kNN monitor runs on labelled test data.</p>").Append('\n');
+        html.Append("</section>\n</div>\n");
+
         if (c.Epochs.Count > 0)
         {
             html.Append("<h2>Epochs</h2>\n<table><tr><th>epoch</th><th>step</th><th>loss</th><th>lr</th><th>kNN top-1</th><th>kNN top-5</th><th>img/s</th><th>seconds</th></tr>\n");
@@ -69,17 +82,6 @@ public static class ReportHtml
                     $"<tr><td>{e.Epoch}</td><td>{e.Step}</td><td>{e.Loss:F4}</td><td>{e.Lr:G3}</td><td>{Percent(e.KnnTop1)}</td><td>{Percent(e.KnnTop5)}</td><td>{e.ImgPerSecond:F0}</td><td>{e.Seconds:F1}</td></tr>\n");
             html.Append("</table>\n");
         }
-
-        html.Append("<h2>Nearest neighbours (test queries → training images)</h2>\n");
-        if (c.NeighbourPng is { } png)
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<p>{SvgChart.Esc(c.NeighbourCaption ?? "")}</p>");
-            html.Append(CultureInfo.InvariantCulture, $"<img class=\"grid\" alt=\"nearest-neighbour grid\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">\n");
-        }
-        else html.Append("<p class=\"status\">Not yet: drawn when the kNN monitor runs on labelled test data.</p>\n");
-
-        html.Append("<h2>Test embeddings (PCA of L2-normalised backbone features)</h2>\n");
-        html.Append(c.EmbeddingSvg ?? "<p class=\"status\">Not yet: drawn when the kNN monitor runs on labelled test data.</p>").Append('\n');
 
         html.Append("<h2>Configuration</h2>\n<table>\n");
         foreach (var (key, value) in c.Config)

@@ -50,7 +50,7 @@ public sealed class RunReporter : IDisposable
             var rows = NeighbourGrid.Search(f, GridQueries, GridNeighbours);
             if (rows.Count > 0)
             {
-                grid = PngEncoder.Encode(NeighbourGrid.Render(rows, f.Test, f.Train));
+                grid = PngEncoder.Encode(NeighbourGrid.Render(rows, f.Test, f.Train, cell: 48));
                 int matches = rows.Sum(r => r.NeighbourLabels.Count(l => l == r.QueryLabel && l >= 0));
                 gridCaption = $"{rows.Count} queries (first test image of each class, blue) and their {rows[0].Neighbours.Length} most " +
                               $"cosine-similar training images; green: same label ({matches} of {rows.Sum(r => r.Neighbours.Length)}), red: different.";

@@ -81,7 +81,7 @@ public class RunReporterTests : IDisposable
         Assert.Equal(32 + 2, Regex.Count(Regex.Match(html, "<svg class=\"embedding\".*?</svg>", RegexOptions.Singleline).Value, "<circle"));
         var png = Convert.FromBase64String(Regex.Match(html, "data:image/png;base64,([A-Za-z0-9+/=]+)").Groups[1].Value);
         var grid = PngDecoder.Decode(png, "grid");
-        Assert.Equal(4 + 2 * (64 + 2 * 4 + 4), grid.Height);                          // two classes: two rows of framed 64 px cells
+        Assert.Equal(4 + 2 * (48 + 2 * 4 + 4), grid.Height);                          // two classes: two rows of framed 48 px cells
         Assert.Contains("<tr><th>Method</th><td>mocov2</td></tr>", html);
         Assert.Contains("<tr><th>resolved.batch_size</th><td>16</td></tr>", html);
         Assert.Contains("<tr><th>method.QueueSize</th>", html);

@@ -73,10 +73,10 @@ public static class EmbeddingMap
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Size + 28}\" y=\"{y + 4:F1}\">{SvgChart.Esc(name)}</text>");
         }
         double Share(int c) => c < pca.Variances.Length && pca.TotalVariance > 0 ? pca.Variances[c] / pca.TotalVariance : 0;
-        svg.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{Size + 8}\" y=\"{Size - 28}\" class=\"note\">{shown} of {count} points</text>");
-        svg.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{Size + 8}\" y=\"{Size - 12}\" class=\"note\">PC1 {100 * Share(0):F0}%, PC2 {100 * Share(1):F0}% of variance</text>");
+        string[] notes = [FormattableString.Invariant($"{shown} of {count} points"), FormattableString.Invariant($"PC1: {100 * Share(0):F0}% of variance"),
+            FormattableString.Invariant($"PC2: {100 * Share(1):F0}%")];
+        for (int j = 0; j < notes.Length; j++)
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Size + 8}\" y=\"{Size - 12 - 16 * (notes.Length - 1 - j)}\" class=\"note\">{notes[j]}</text>");
         svg.Append("</svg>");
         return svg.ToString();
     }

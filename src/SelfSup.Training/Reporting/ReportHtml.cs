@@ -58,9 +58,9 @@ public static class ReportHtml
         [
             new("top-1", "#31a354", [.. c.Epochs.Where(e => e.KnnTop1 is not null).Select(e => ((double)e.Epoch, 100 * e.KnnTop1!.Value))]),
             new("top-5", "#a1d99b", [.. c.Epochs.Where(e => e.KnnTop5 is not null).Select(e => ((double)e.Epoch, 100 * e.KnnTop5!.Value))]),
-        ])).Append('\n');
+        ], integerX: true)).Append('\n');
         html.Append(SvgChart.Render("Throughput", "epoch", "images / s",
-            [new("img/s", "#756bb1", [.. c.Epochs.Select(e => ((double)e.Epoch, e.ImgPerSecond))])])).Append('\n');
+            [new("img/s", "#756bb1", [.. c.Epochs.Select(e => ((double)e.Epoch, e.ImgPerSecond))])], integerX: true)).Append('\n');
         html.Append("</div>\n");
 
         html.Append("<div class=\"figures\">\n<section>\n<h2>Nearest neighbours (test queries → training images)</h2>\n");

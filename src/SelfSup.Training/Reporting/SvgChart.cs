@@ -15,7 +15,8 @@ public static class SvgChart
 {
     const int Width = 560, Height = 300, Left = 64, Right = 16, Top = 34, Bottom = 46;
 
-    public static string Render(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series)
+    /// <param name="integerX">Ticks on whole numbers only (an epoch axis).</param>
+    public static string Render(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series, bool integerX = false)
     {
         var points = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
         var svg = new StringBuilder();
@@ -28,7 +29,7 @@ public static class SvgChart
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width / 2}\" y=\"{Height / 2}\" text-anchor=\"middle\" class=\"empty\">no data yet</text></svg>");
             return svg.ToString();
         }
-        var (x0, x1, xTicks) = Axis(points.Min(p => p.X), points.Max(p => p.X));
+        var (x0, x1, xTicks) = Axis(points.Min(p => p.X), points.Max(p => p.X), integerX);
         var (y0, y1, yTicks) = Axis(points.Min(p => p.Y), points.Max(p => p.Y));
         double plotW = Width - Left - Right, plotH = Height - Top - Bottom;
         double Px(double x) => Left + (x - x0) / (x1 - x0) * plotW;
@@ -76,11 +77,12 @@ public static class SvgChart
     }
 
     /// <summary>An axis range widened to whole ticks, and the ticks: about five, spaced 1, 2 or 5 × 10ⁿ.</summary>
-    public static (double Min, double Max, double[] Ticks) Axis(double min, double max)
+    public static (double Min, double Max, double[] Ticks) Axis(double min, double max, bool integers = false)
     {
         if (max - min < 1e-12 * Math.Max(1, Math.Abs(max))) { double pad = min == 0 ? 1 : Math.Abs(min) * 0.1; min -= pad; max += pad; }
         double raw = (max - min) / 5, magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * 0.999);
+        if (integers) step = Math.Max(step, 1);
         double lo = Math.Floor(min / step + 1e-9) * step, hi = Math.Ceiling(max / step - 1e-9) * step;
         int count = (int)Math.Round((hi - lo) / step) + 1;
         return (lo, hi, Enumerable.Range(0, count).Select(i => lo + i * step).ToArray());

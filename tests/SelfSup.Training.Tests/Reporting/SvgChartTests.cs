@@ -22,6 +22,13 @@ public class SvgChartTests
     }
 
     [Fact]
+    public void An_integer_axis_has_no_fractional_ticks()
+    {
+        Assert.Equal([1.0, 2.0], SvgChart.Axis(1, 2, integers: true).Ticks);
+        Assert.Equal([1.0, 1.2, 1.4, 1.6, 1.8, 2.0], SvgChart.Axis(1, 2).Ticks.Select(t => Math.Round(t, 9)));
+    }
+
+    [Fact]
     public void A_flat_series_still_gets_a_range() =>
         Assert.True(SvgChart.Axis(0.5, 0.5) is var (lo, hi, ticks) && lo < 0.5 && hi > 0.5 && ticks.Length >= 2);
 

@@ -2,9 +2,16 @@
 # Installs what SelfSup needs from Debian's packages, once (skips what is already there).
 #   scripts/setup.sh          the product's needs (Fashion-MNIST data)
 #   scripts/setup.sh --peer   also the PyTorch peer for benchmarks and golden fixtures
+#   scripts/setup.sh --report-check   also chromium, for the test that opens report.html in a headless browser
 set -euo pipefail
 packages=(dataset-fashion-mnist libturbojpeg0)
-[ "${1:-}" = "--peer" ] && packages+=(python3-torch python3-torchvision time)
+for flag in "$@"; do
+  case "$flag" in
+    --peer) packages+=(python3-torch python3-torchvision time) ;;
+    --report-check) packages+=(chromium) ;;
+    *) echo "setup: unknown option '$flag' (use --peer and/or --report-check)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -23,6 +23,8 @@ public static class CommandLine
                                                          the encoder alone: torchvision/timm key names (ONNX: ResNets)
           embed --checkpoint FILE --data SPEC --out FILE.safetensors|FILE.csv [--split train|test] [--normalize]
                                                          backbone features of every image, in dataset order
+          neighbours  --checkpoint FILE --data SPEC --out grid.png [--queries 8] [--k 8] [--train-limit N]
+                                                         PNG grid of test queries and their nearest training images
           methods                                        the methods, their papers and default recipes
           bench [WORKLOAD ...] [--json] [--threads N]   run speed workloads (see BENCHMARKS in the README)
           data inspect --data SPEC [--json] [--strict]   splits, counts, classes, image sizes, bad files
@@ -59,6 +61,7 @@ public static class CommandLine
             {
                 "train" => TrainCommand.Run(args[1..]),
                 "eval" => EvalCommand.Run(args[1..]),
+                "neighbours" => NeighboursCommand.Run(args[1..]),
                 "methods" => MethodsCommand.Run(args[1..]),
                 "bench" => BenchCommand.Run(args[1..]),
                 "data" => DataCommand.Run(args[1..]),

@@ -25,6 +25,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         int totalSteps = recipe.Epochs * loader.BatchesPerEpoch;
         var metrics = new MetricsCsv(Path.Combine(outDir, "metrics.csv"));
         string last = Path.Combine(outDir, "last.safetensors");
+        using var report = new RunReporter(outDir, recipe, log);                      // TensorBoard events + report.html
 
         var resolved = ConfigFile.Resolved(recipe, outDir);
         ResumePoint? point = null;
@@ -68,6 +69,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
                 method.AfterStep(step, totalSteps);
                 float value = l.Item();
                 if (!float.IsFinite(value)) throw new InvalidOperationException($"loss became {value} at epoch {epoch + 1}, step {steps + 1}; try a lower --lr");
+                report.Step(step, value, lr);
                 lossSum += value; steps++; images += batch.Count;
                 double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(epochStart).TotalSeconds;
                 bar.Report(steps, $"loss {lossSum / steps:F4} lr {lr:G3} {images / seconds:F0} img/s");
@@ -85,12 +87,13 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
             bool monitor = epoch == recipe.Epochs - 1 || (o.KnnEvery > 0 && (epoch + 1) % o.KnnEvery == 0);
             if (monitor && recipe.Data.Test is { } test && test.Label(0) >= 0)
             {
-                knn = Evaluation.Knn(method.Backbone, recipe.Data.Train, test, recipe.EvalView, o.KnnK, o.KnnTemperature, o.KnnTrainLimit, o.LoaderThreads, log);
+                knn = Evaluation.Knn(method.Backbone, recipe.Data.Train, test, recipe.EvalView, o.KnnK, o.KnnTemperature, o.KnnTrainLimit, o.LoaderThreads, log, report.Features);
                 log.WriteLine($"epoch {epoch + 1}: loss {loss:F4}, kNN top-1 {knn.Top1:P2} top-5 {knn.Top5:P2}");
             }
             else log.WriteLine($"epoch {epoch + 1}: loss {loss:F4}");
             metrics.Append(epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, loss, lr, monitor ? knn?.Top1 : null, monitor ? knn?.Top5 : null,
                 images / epochSeconds, epochSeconds);
+            report.Epoch(epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, loss, lr, monitor ? knn?.Top1 : null, monitor ? knn?.Top5 : null, images / epochSeconds);
             var content = Content(method, optimizer, rng, resolved, epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, 0, loss);
             Checkpoint.Save(Path.Combine(outDir, $"epoch-{epoch + 1:D3}.safetensors"), content);
             Checkpoint.Save(last, content);

@@ -41,11 +41,11 @@ public static class OnnxWriter
         g.Message(12, ValueInfo("features", Shape(Dim("N"), Dim(net.FeatureDim))));
 
         var model = new ProtoWriter()                                                     // ModelProto
-            .Varint(1, IrVersion)
+            .Int64(1, IrVersion)
             .String(2, "selfsup")
             .String(3, typeof(OnnxWriter).Assembly.GetName().Version?.ToString() ?? "0")
             .Message(7, g)
-            .Message(8, new ProtoWriter().String(1, "").Varint(2, Opset));               // OperatorSetIdProto
+            .Message(8, new ProtoWriter().String(1, "").Int64(2, Opset));               // OperatorSetIdProto
         foreach (var (k, v) in metadata) model.Message(14, new ProtoWriter().String(1, k).String(2, v));
         return model.ToArray();
     }
@@ -121,8 +121,8 @@ public static class OnnxWriter
         void Initializer(string name, Tensor value)
         {
             var t = new ProtoWriter();                                                    // TensorProto
-            foreach (var d in value.Shape) t.Varint(1, d);
-            t.Varint(2, FloatType).String(8, name);
+            foreach (var d in value.Shape) t.Int64(1, d);
+            t.Int64(2, FloatType).String(8, name);
             t.Bytes(9, MemoryMarshal.AsBytes(value.Contiguous().Span));                   // raw_data, little-endian
             if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX raw_data is little-endian");
             Initializers.Add(t);
@@ -130,16 +130,16 @@ public static class OnnxWriter
     }
 
     static ProtoWriter Int(string name, long value) =>
-        new ProtoWriter().String(1, name).Varint(3, value).Varint(20, AttrInt);             // AttributeProto i, type INT
+        new ProtoWriter().String(1, name).Int64(3, value).Int64(20, AttrInt);             // AttributeProto i, type INT
 
     static ProtoWriter Ints(string name, params long[] values)
     {
         var a = new ProtoWriter().String(1, name);
-        foreach (var v in values) a.Varint(8, v);                                          // ints (unpacked, as proto2)
-        return a.Varint(20, AttrInts);
+        foreach (var v in values) a.Int64(8, v);                                          // ints (unpacked, as proto2)
+        return a.Int64(20, AttrInts);
     }
 
-    static ProtoWriter Dim(long value) => new ProtoWriter().Varint(1, value);                // Dimension.dim_value
+    static ProtoWriter Dim(long value) => new ProtoWriter().Int64(1, value);                // Dimension.dim_value
     static ProtoWriter Dim(string param) => new ProtoWriter().String(2, param);             // Dimension.dim_param
 
     static ProtoWriter Shape(params ProtoWriter[] dims)
@@ -152,5 +152,5 @@ public static class OnnxWriter
     /// <summary>ValueInfoProto { name, type: TypeProto { tensor_type: { elem_type FLOAT, shape } } }.</summary>
     static ProtoWriter ValueInfo(string name, ProtoWriter shape) => new ProtoWriter()
         .String(1, name)
-        .Message(2, new ProtoWriter().Message(1, new ProtoWriter().Varint(1, FloatType).Message(2, shape)));
+        .Message(2, new ProtoWriter().Message(1, new ProtoWriter().Int64(1, FloatType).Message(2, shape)));
 }

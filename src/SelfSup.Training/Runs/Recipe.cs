@@ -53,6 +53,8 @@ public sealed class Recipe
         };
         if (o.Width < 1) throw new ArgumentException($"--width must be positive, not {o.Width}");
         var methodOptions = info.Defaults(small) with { Backbone = ResolveBackbone(o, stem, size, channels, small) };
+        if (methodOptions is MoCoV3Options)                                     // ResNet and ViT recipes differ (optimiser, τ, heads)
+            methodOptions = MoCoV3Options.For(methodOptions.Backbone, small);
         var recipe = methodOptions.DefaultOptimizer;
         int batch = o.BatchSize ?? recipe.BatchSize;
         if (batch < 2) throw new ArgumentException($"--batch-size must be at least 2, not {batch}");
@@ -89,6 +91,7 @@ public sealed class Recipe
         return r.Kind switch
         {
             OptimizerKind.Lars => new Lars(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay, excludeBiasAndNorm: true),
+            OptimizerKind.AdamW => new AdamW(method.OptimizerParameters(), Lr, beta1: r.Momentum, weightDecay: r.WeightDecay),
             _ => new Sgd(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay),
         };
     }

@@ -55,9 +55,6 @@ public sealed record MoCoV3Options : MethodOptions
         _ => (small ? Small() : Paper()) with { Backbone = backbone },
     };
 
-    /// <summary>Whether <see cref="MethodOptions.Backbone"/> is a ViT.</summary>
-    public bool IsVit => Backbone is VisionTransformer.Options;
-
     static MoCoV3Options Vit(MoCoV3Options resnet, int batch, int epochs, int warmup) => resnet with
     {
         Backbone = ((VisionTransformer.Options)resnet.Backbone) with { FreezePatchProjection = true },

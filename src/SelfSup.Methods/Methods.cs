@@ -30,6 +30,9 @@ public static class Methods
         new("barlowtwins", "Zbontar et al. 2021, Barlow Twins: Self-Supervised Learning via Redundancy Reduction (ICML)",
             "cross-correlation of batch-standardised 8192-d projections pushed to the identity, λ 0.0051 off-diagonal, LARS",
             BarlowTwinsOptions.Paper, BarlowTwinsOptions.Small),
+        new("mocov3", "Chen, Xie & He 2021, An Empirical Study of Training Self-Supervised Vision Transformers (ICCV)",
+            "base encoder + predictor vs a momentum encoder (m 0.99 → 1, cosine), in-batch negatives, symmetric InfoNCE ×2τ; ResNet: LARS τ 1.0, ViT: AdamW τ 0.2, frozen patch projection",
+            MoCoV3Options.Paper, MoCoV3Options.Small),
         new("densecl", "Wang et al. 2021, Dense Contrastive Learning for Self-Supervised Visual Pre-Training (CVPR)",
             "MoCo v2 + dense 1×1-conv head; positives by argmax of backbone-feature similarity, two queues, (1−λ)·global + λ·dense, λ 0.5",
             DenseClOptions.Paper, DenseClOptions.Small),
@@ -58,6 +61,7 @@ public static class Methods
             ("simclr", SimClrOptions o) => new SimClr(o, rng),
             ("byol", ByolOptions o) => new Byol(o, rng),
             ("barlowtwins", BarlowTwinsOptions o) => new BarlowTwins(o, rng),
+            ("mocov3", MoCoV3Options o) => new MoCoV3(o, rng),
             ("densecl", DenseClOptions o) => new DenseCl(o, rng),
             _ => throw new ArgumentException($"method '{info.Name}' does not take {options.GetType().Name}"),
         };

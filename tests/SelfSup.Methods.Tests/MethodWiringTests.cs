@@ -206,7 +206,7 @@ public class MethodWiringTests
     [Fact]
     public void Registry_lists_the_four_methods_and_builds_each_from_its_presets()
     {
-        Assert.Equal(["instdisc", "mocov1", "mocov2", "simclr", "byol", "barlowtwins", "densecl"], Methods.Names);
+        Assert.Equal(["instdisc", "mocov1", "mocov2", "simclr", "byol", "barlowtwins", "mocov3", "densecl"], Methods.Names);
         foreach (var info in Methods.All)
         {
             Assert.False(string.IsNullOrEmpty(info.Citation));

@@ -54,6 +54,8 @@ public sealed class Recipe
         };
         if (o.Width < 1) throw new ArgumentException($"--width must be positive, not {o.Width}");
         var methodOptions = info.Defaults(small) with { Backbone = ResolveBackbone(o, stem, size, channels, small) };
+        if (methodOptions is MoCoV3Options)                                     // ResNet and ViT recipes differ (optimiser, τ, heads)
+            methodOptions = MoCoV3Options.For(methodOptions.Backbone, small);
         var recipe = methodOptions.DefaultOptimizer;
         int batch = o.BatchSize ?? recipe.BatchSize;
         if (batch < 2) throw new ArgumentException($"--batch-size must be at least 2, not {batch}");
@@ -104,6 +106,7 @@ public sealed class Recipe
     public Optimizer BuildOptimizer(SslMethod method)
     {
         var r = MethodOptions.DefaultOptimizer;
+        if (r.Kind == OptimizerKind.AdamW) return new AdamW(method.OptimizerParameters(), Lr, beta1: r.Momentum, weightDecay: r.WeightDecay);
         if (r.Kind != OptimizerKind.Lars) return new Sgd(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay);
         float biasScale = MethodOptions is BarlowTwinsOptions bt ? bt.BiasAndNormBaseLr / r.BaseLr : 1f;
         var (weights, biasAndNorm) = ParamGroup.SplitBiasAndNorm(method.OptimizerParameters());

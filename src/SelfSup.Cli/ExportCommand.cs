@@ -1,3 +1,4 @@
+using SelfSup.Engine.IO;
 using System.Text.Json;
 using SelfSup.Training;
 

@@ -17,29 +17,9 @@ namespace SelfSup.Engine.IO;
 public static class SafeTensors
 {
     /// <summary>
-    /// Writes <paramref name="state"/> to <paramref name="path"/> atomically: into <c>path.tmp-XXXX</c> in
-    /// the same folder, flushed to disk, then renamed over <paramref name="path"/>. If anything fails, the
-    /// temporary file is removed and an existing file at <paramref name="path"/> is left as it was.
+    /// Writes <paramref name="state"/> to <paramref name="path"/> atomically (<see cref="AtomicFile"/>).
     /// </summary>
-    public static void Save(string path, StateDict state)
-    {
-        string full = Path.GetFullPath(path);
-        string temp = $"{full}.tmp-{Random.Shared.Next():x8}";
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Write(file, state);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
-    }
+    public static void Save(string path, StateDict state) => AtomicFile.Write(path, stream => Write(stream, state));
 
     /// <summary>The bytes of a safetensors file holding <paramref name="state"/>.</summary>
     public static byte[] Serialize(StateDict state)

@@ -1,3 +1,4 @@
+using SelfSup.Engine.IO;
 using System.Globalization;
 using System.Text;
 
@@ -110,9 +111,7 @@ public static class ReportHtml
     /// <summary>Writes the page atomically (temporary file, then rename), so a reader never sees half a report.</summary>
     public static void Write(string path, ReportContent content)
     {
-        var temp = path + $".tmp-{Environment.ProcessId}";
-        File.WriteAllText(temp, Render(content), new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, Render(content));
     }
 
     /// <summary>The rows of a metrics.csv (columns found by header name); empty when the file does not exist.</summary>

@@ -1,3 +1,4 @@
+using SelfSup.Engine.IO;
 using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -96,8 +97,6 @@ public static class ConfigFile
     public static void Save(string path, TrainOptions o)
     {
         var text = Format(o, "resolved options of this run (selfsup train --config this-file repeats it)");
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, text, new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, text);
     }
 }

@@ -40,7 +40,7 @@ public static class PngDecoder
                 throw new InvalidDataException($"{name}: truncated PNG (chunk '{typeName}' runs past the end of the file)");
             var data = png.Slice(pos + 8, (int)length);
             uint stored = BinaryPrimitives.ReadUInt32BigEndian(png[(pos + 8 + (int)length)..]);
-            if (Crc32.Compute(png.Slice(pos + 4, 4 + (int)length)) != stored)
+            if (Crc32.Iso.Compute(png.Slice(pos + 4, 4 + (int)length)) != stored)
                 throw new InvalidDataException($"{name}: corrupt PNG (bad CRC in chunk '{typeName}')");
             if (header is null && typeName != "IHDR")
                 throw new InvalidDataException($"{name}: corrupt PNG (first chunk is '{typeName}', not IHDR)");

@@ -91,7 +91,7 @@ public static class PngEncoder
         s.Write(word);
         s.Write(type);
         s.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Append(Crc32.Compute(type), data));
+        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Iso.Append(Crc32.Iso.Compute(type), data));
         s.Write(word);
     }
 }

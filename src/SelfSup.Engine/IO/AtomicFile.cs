@@ -1,9 +1,12 @@
-namespace SelfSup.Training;
+using System.Text;
+
+namespace SelfSup.Engine.IO;
 
 /// <summary>
-/// Writes a file all at once or not at all (the pattern of <see cref="SelfSup.Engine.IO.SafeTensors.Save"/>): into
-/// <c>path.tmp-XXXX</c> in the same folder, flushed to disk, then renamed over <c>path</c>. A missing output folder is
-/// reported by name before anything is written.
+/// Writes a file all at once or not at all: into <c>path.tmp-XXXX</c> in the same folder, flushed to disk, then renamed
+/// over <c>path</c>. If anything fails, the temporary file is removed and an existing file at <c>path</c> is left as it
+/// was. A missing output folder is reported by name before anything is written. Checkpoints, exports, embeddings,
+/// config.yaml and report.html are all written this way.
 /// </summary>
 public static class AtomicFile
 {
@@ -36,4 +39,8 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no BOM), atomically.</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, stream => stream.Write(new UTF8Encoding(false).GetBytes(text)));
 }

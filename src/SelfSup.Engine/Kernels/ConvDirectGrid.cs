@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+
+namespace SelfSup.Engine.Kernels;
+
+/// <summary>
+/// The zero-bordered layout the direct 3×3 convolution reads (<see cref="ConvDirect3x3"/>): the Oh×Ow planes of a
+/// chunk of images are stacked per channel with ONE zero row above each image and ONE zero column after each row,
+/// so that row stride Wp = Ow + 1 and the zero column of row y is also the left border of row y + 1. Every tap
+/// (dy, dx) ∈ {−1, 0, 1}² of every grid position is then the same flat shift dy·Wp + dx, with no masks. Grid
+/// position g = i·ImageStride + y·Wp + x (image i of the chunk, row y, column x); positions with x = Ow or y = Oh
+/// are border (zero in the inputs, garbage in outputs and never copied out).
+/// </summary>
+internal readonly struct ConvDirectGrid
+{
+    /// <summary>Floats before grid position 0 of a channel: one border row plus a little slack.</summary>
+    private const int Lead = 16;
+
+    public readonly int Oh, Ow, Wp, ImageStride, Images;
+
+    /// <summary>Grid positions computed per chunk: Images·ImageStride rounded up to 48 (the micro-kernel's width).</summary>
+    public readonly int GridPad;
+
+    /// <summary>Floats per channel: lead, the padded grid, a border row and slack for the last 48-wide loads.</summary>
+    public readonly int ChanStride;
+
+    public ConvDirectGrid(int oh, int ow, int images)
+    {
+        Oh = oh;
+        Ow = ow;
+        Wp = ow + 1;
+        ImageStride = (oh + 1) * Wp;
+        Images = images;
+        GridPad = (images * ImageStride + 47) / 48 * 48;
+        ChanStride = (GridBase + GridPad + Wp + 1 + 63) / 16 * 16;
+    }
+
+    /// <summary>Offset of grid position 0 within a channel.</summary>
+    public int GridBase => Lead + Wp;
+
+    /// <summary>Grid positions holding the first <paramref name="count"/> images (rows and borders).</summary>
+    public int Length(int count) => count * ImageStride;
+
+    /// <summary>Grid position of (image i, row y, column 0).</summary>
+    public int Row(int i, int y) => i * ImageStride + y * Wp;
+
+    /// <summary>Flat shift of the tap (dy, dx).</summary>
+    public int Shift(int dy, int dx) => dy * Wp + dx;
+}
+
+/// <summary>One thread's buffer in <see cref="ConvDirectGrid"/> layout, zeroed whenever its geometry changes (the
+/// borders are never written afterwards, so they stay zero).</summary>
+internal sealed unsafe class ConvDirectPlanes
+{
+    private readonly AlignedBuffer _buffer = new();
+    private (int Oh, int Ow, int Images, int Channels) _key;
+
+    /// <summary>The buffer for <paramref name="channels"/> channels of grid <paramref name="g"/>.</summary>
+    public float* For(in ConvDirectGrid g, int channels)
+    {
+        var key = (g.Oh, g.Ow, g.Images, channels);
+        float* p = _buffer.Ensure((long)channels * g.ChanStride);
+        if (key != _key)
+        {
+            new Span<float>(p, channels * g.ChanStride).Clear();
+            _key = key;
+        }
+        return p;
+    }
+
+    /// <summary>
+    /// Copies channels [c0, c0+channels) of images [n0, n0+count) of an NCHW tensor with <paramref name="srcChannels"/>
+    /// channels of Oh×Ow planes into the grid, and zeroes the rows of images count…Images−1 (stale from a fuller chunk).
+    /// </summary>
+    public static void Fill(in ConvDirectGrid g, float* dst, float* src, int srcChannels, int c0, int channels, int n0, int count)
+    {
+        int hw = g.Oh * g.Ow;
+        for (int c = 0; c < channels; c++)
+        {
+            float* d = dst + (nint)c * g.ChanStride + g.GridBase;
+            for (int i = 0; i < count; i++)
+            {
+                float* s = src + ((nint)(n0 + i) * srcChannels + c0 + c) * hw;
+                for (int y = 0; y < g.Oh; y++, s += g.Ow)
+                    Unsafe.CopyBlockUnaligned(d + g.Row(i, y), s, (uint)(g.Ow * sizeof(float)));
+            }
+            ClearStale(in g, d, count);
+        }
+    }
+
+    /// <summary>
+    /// Stride-2 phases: channel 4·c + 2·a + b of the grid holds input[2u + a, 2v + b] of channel c at (u, v), zero
+    /// where that falls outside the H×W input. A 3×3 stride-2 padding-1 tap (kh, kw) of output (u, v) is then phase
+    /// (kh ≠ 1, kw ≠ 1) at (u − [kh = 0], v − [kw = 0]).
+    /// </summary>
+    public static void FillPhases(in ConvDirectGrid g, float* dst, float* src, int cin, int h, int w, int n0, int count)
+    {
+        for (int c = 0; c < cin; c++)
+            for (int a = 0; a < 2; a++)
+                for (int b = 0; b < 2; b++)
+                {
+                    float* d = dst + (nint)(4 * c + 2 * a + b) * g.ChanStride + g.GridBase;
+                    for (int i = 0; i < count; i++)
+                    {
+                        float* plane = src + ((nint)(n0 + i) * cin + c) * h * w;
+                        for (int u = 0; u < g.Oh; u++)
+                        {
+                            float* row = d + g.Row(i, u);
+                            int iy = 2 * u + a;
+                            if (iy >= h)
+                            {
+                                new Span<float>(row, g.Ow).Clear();
+                                continue;
+                            }
+                            float* s = plane + (nint)iy * w + b;
+                            int v = 0;
+                            for (; v < g.Ow && 2 * v + b < w; v++) row[v] = s[2 * v];
+                            for (; v < g.Ow; v++) row[v] = 0f;
+                        }
+                    }
+                    ClearStale(in g, d, count);
+                }
+    }
+
+    private static void ClearStale(in ConvDirectGrid g, float* channelGrid, int count)
+    {
+        if (count < g.Images)
+            new Span<float>(channelGrid + g.Length(count), g.Length(g.Images) - g.Length(count)).Clear();
+    }
+}

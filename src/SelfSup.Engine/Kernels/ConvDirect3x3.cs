@@ -88,8 +88,7 @@ internal static unsafe class ConvDirect3x3
                 for (int co = 0; co < cout; co++)
                 {
                     float* d = dst + ((nint)i * cout + co) * ohw;
-                    for (int y = 0; y < g.Oh; y++)
-                        new ReadOnlySpan<float>(grid + (nint)co * g.GridPad + g.Row(i, y), g.Ow).CopyTo(new Span<float>(d + y * g.Ow, g.Ow));
+                    for (int y = 0; y < g.Oh; y++) ConvDirectPlanes.CopyRow(d + y * g.Ow, grid + (nint)co * g.GridPad + g.Row(i, y), g.Ow);
                     if (pb != 0) TensorPrimitives.Add(new Span<float>(d, ohw), ((float*)pb)[co], new Span<float>(d, ohw));
                 }
         });
@@ -156,32 +155,27 @@ internal static unsafe class ConvDirect3x3
             int n0 = chunk * nb, cnt = Math.Min(nb, shape.N - n0);
             float* planes = (_gradPlanes ??= new ConvDirectPlanes()).For(in g, cout);
             ConvDirectPlanes.Fill(in g, planes, (float*)pgo, cout, 0, cout, n0, cnt);
-            float* grid = (_outGrid ??= new AlignedBuffer()).Ensure((long)cin * g.GridPad);
+            // Phase p's input gradient lands in grid p; stride 2 then interleaves the four into gradInput rows.
+            float* grid = (_outGrid ??= new AlignedBuffer()).Ensure((long)phases * cin * g.GridPad + 64);
             for (int p = 0; p < phases; p++)
-            {
-                int k = start[p + 1] - start[p], a = p >> 1, b = p & 1;
                 fixed (int* o = offs)
-                    Compute(in g, cnt, k, o + start[p], planes + g.GridBase, (float*)pw + (nint)blocks * start[p] * 8, cin, grid);
-                for (int i = 0; i < cnt; i++)
-                    for (int ci = 0; ci < cin; ci++)
-                    {
-                        float* d = (float*)pgi + ((nint)(n0 + i) * cin + ci) * hw;
-                        float* src = grid + (nint)ci * g.GridPad;
-                        for (int u = 0; u < g.Oh; u++)
+                    Compute(in g, cnt, start[p + 1] - start[p], o + start[p], planes + g.GridBase,
+                        (float*)pw + (nint)blocks * start[p] * 8, cin, grid + (nint)p * cin * g.GridPad);
+            nint phase = (nint)cin * g.GridPad;
+            for (int i = 0; i < cnt; i++)
+                for (int ci = 0; ci < cin; ci++)
+                {
+                    float* d = (float*)pgi + ((nint)(n0 + i) * cin + ci) * hw;
+                    float* src = grid + (nint)ci * g.GridPad;
+                    if (stride == 1)
+                        for (int y = 0; y < shape.H; y++) ConvDirectPlanes.CopyRow(d + y * shape.W, src + g.Row(i, y), shape.W);
+                    else
+                        for (int iy = 0; iy < shape.H; iy++)
                         {
-                            float* row = src + g.Row(i, u);
-                            if (stride == 1)
-                            {
-                                new ReadOnlySpan<float>(row, g.Ow).CopyTo(new Span<float>(d + u * g.Ow, g.Ow));
-                                continue;
-                            }
-                            int iy = 2 * u + a;
-                            if (iy >= shape.H) continue;
-                            float* drow = d + iy * shape.W + b;
-                            for (int v = 0; v < g.Ow && 2 * v + b < shape.W; v++) drow[2 * v] = row[v];
+                            float* even = src + (iy & 1) * 2 * phase + g.Row(i, iy >> 1);
+                            ConvDirectPlanes.Interleave(d + iy * shape.W, even, even + phase, shape.W);
                         }
-                    }
-            }
+                }
         });
     }
 }

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SelfSup.Engine.Kernels;
 
@@ -80,8 +82,7 @@ internal sealed unsafe class ConvDirectPlanes
             for (int i = 0; i < count; i++)
             {
                 float* s = src + ((nint)(n0 + i) * srcChannels + c0 + c) * hw;
-                for (int y = 0; y < g.Oh; y++, s += g.Ow)
-                    Unsafe.CopyBlockUnaligned(d + g.Row(i, y), s, (uint)(g.Ow * sizeof(float)));
+                for (int y = 0; y < g.Oh; y++, s += g.Ow) CopyRow(d + g.Row(i, y), s, g.Ow);
             }
             ClearStale(in g, d, count);
         }
@@ -104,22 +105,57 @@ internal sealed unsafe class ConvDirectPlanes
                         float* plane = src + ((nint)(n0 + i) * cin + c) * h * w;
                         for (int u = 0; u < g.Oh; u++)
                         {
-                            float* row = d + g.Row(i, u);
                             int iy = 2 * u + a;
-                            if (iy >= h)
-                            {
-                                new Span<float>(row, g.Ow).Clear();
-                                continue;
-                            }
-                            float* s = plane + (nint)iy * w + b;
-                            int v = 0;
-                            for (; v < g.Ow && 2 * v + b < w; v++) row[v] = s[2 * v];
-                            for (; v < g.Ow; v++) row[v] = 0f;
+                            EvenElements(d + g.Row(i, u), plane + (nint)iy * w + b, g.Ow, iy < h ? w - b : 0);
                         }
                     }
                     ClearStale(in g, d, count);
                 }
     }
+
+    /// <summary>dst[0..n) = src[0..n), 16 floats at a time with a masked tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyRow(float* dst, float* src, int n)
+    {
+        int i = 0;
+        for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
+        if (i < n)
+        {
+            var m = Mask(n - i);
+            Avx512F.MaskStore(dst + i, m, Avx512F.MaskLoad(src + i, m, Vector512<float>.Zero));
+        }
+    }
+
+    /// <summary>dst[v] = src[2v] for v &lt; count while 2v &lt; available, else 0 (even lanes of 32-float loads).</summary>
+    public static void EvenElements(float* dst, float* src, int count, int available)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        for (int v = 0; v < count; v += 16)
+        {
+            int rem = available - 2 * v;
+            var lo = Avx512F.MaskLoad(src + 2 * v, Mask(Math.Clamp(rem, 0, 16)), Vector512<float>.Zero);
+            var hi = Avx512F.MaskLoad(src + 2 * v + 16, Mask(Math.Clamp(rem - 16, 0, 16)), Vector512<float>.Zero);
+            Avx512F.MaskStore(dst + v, Mask(Math.Min(count - v, 16)), Avx512F.PermuteVar16x32x2(lo, even, hi));
+        }
+    }
+
+    /// <summary>dst[2v] = even[v], dst[2v + 1] = odd[v] for 2v (+1) &lt; n; reads up to 16 floats past each source row.</summary>
+    public static void Interleave(float* dst, float* even, float* odd, int n)
+    {
+        var first = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var second = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        for (int x = 0; x < n; x += 32)
+        {
+            var e = Vector512.Load(even + x / 2);
+            var o = Vector512.Load(odd + x / 2);
+            Avx512F.MaskStore(dst + x, Mask(Math.Min(n - x, 16)), Avx512F.PermuteVar16x32x2(e, first, o));
+            if (n - x > 16) Avx512F.MaskStore(dst + x + 16, Mask(Math.Min(n - x - 16, 16)), Avx512F.PermuteVar16x32x2(e, second, o));
+        }
+    }
+
+    /// <summary>Lanes [0, n) set (n in 0…16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Mask(int n) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
 
     private static void ClearStale(in ConvDirectGrid g, float* channelGrid, int count)
     {

@@ -29,6 +29,11 @@ public static unsafe class Conv2dKernels
                 ConvDirect3x3.Forward(in s, pi, pw, bias.IsEmpty ? null : pb, po);
                 return;
             }
+            if (ConvTiny3x3.Applies(in s))
+            {
+                ConvTiny3x3.Forward(in s, pi, pw, bias.IsEmpty ? null : pb, po);
+                return;
+            }
             var job = new ConvJob(s) { Input = pi, Weight = pw, Bias = bias.IsEmpty ? null : pb, Output = po };
             job.PrepackForwardWeight();
             job.RunChunks(job.ForwardChunk);
@@ -49,6 +54,11 @@ public static unsafe class Conv2dKernels
             if (ConvDirect3x3.Applies(in s))
             {
                 ConvDirect3x3.BackwardInput(in s, pg, pw, pi);
+                return;
+            }
+            if (ConvTiny3x3.Applies(in s))
+            {
+                ConvTiny3x3.BackwardInput(in s, pg, pw, pi);
                 return;
             }
             if (Im2Col.SamePlane(in s) && !(s.KH == 1 && s.KW == 1))

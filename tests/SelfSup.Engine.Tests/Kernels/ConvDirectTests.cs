@@ -3,7 +3,7 @@ using Xunit;
 
 namespace SelfSup.Engine.Tests.Kernels;
 
-/// <summary>The direct 3×3 convolution (ConvDirect3x3) against the naive convolution of <see cref="ConvTests"/>.</summary>
+/// <summary>The direct 3×3 convolutions (ConvDirect3x3, ConvTiny3x3) against the naive convolution of <see cref="ConvTests"/>.</summary>
 public unsafe class ConvDirectTests
 {
     public static TheoryData<int, int, int, int, int, int> Shapes => new()
@@ -52,6 +52,44 @@ public unsafe class ConvDirectTests
                 ConvTests.Near(gx, gxa, $"gx ({threads} threads)");
                 ConvTests.Near(gw, gwa, $"gw ({threads} threads)");
                 ConvTests.Near(gb, gba, $"gb ({threads} threads)");
+            }
+        }
+        finally { Workers.Threads = saved; }
+    }
+
+    [Theory]
+    [InlineData(7, 5, 4, 4, 11)]       // the last stage's 4×4 maps, ragged image triples, channels not a multiple of 8
+    [InlineData(26, 16, 4, 4, 20)]     // several chunks of 12 images
+    [InlineData(1, 3, 2, 3, 9)]        // batch 1, non-square plane of 6 positions
+    [InlineData(4, 2, 1, 1, 3)]        // 1×1 plane
+    [InlineData(3, 128, 4, 4, 128)]    // widest channels handled
+    public void Small_plane_kernel_matches_naive_convolution_for_one_and_two_threads(int n, int cin, int h, int w, int cout)
+    {
+        var s = new Conv2dShape(n, cin, h, w, cout, 3, 3, 1, 1, 1, 1, 1);
+        Assert.True(ConvTiny3x3.Applies(s));
+        var x = GemmTests.Random((int)s.InputSize, 31);
+        var wt = GemmTests.Random((int)s.WeightSize, 32);
+        var b = GemmTests.Random(cout, 33);
+        var gy = GemmTests.Random((int)s.OutputSize, 34);
+        var y = ConvTests.RefForward(s, x, wt, b);
+        var gx = new double[s.InputSize]; var gw = new double[s.WeightSize]; var gb = new double[cout];
+        ConvTests.RefBackward(s, x, wt, gy, gx, gw, gb);
+        int saved = Workers.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Workers.Threads = threads;
+                var ya = Filled(s.OutputSize); var yn = Filled(s.OutputSize); var gxa = Filled(s.InputSize);
+                fixed (float* px = x, pw = wt, pb = b, pgy = gy, pya = ya, pyn = yn, pgxa = gxa)
+                {
+                    ConvTiny3x3.Forward(s, px, pw, pb, pya);
+                    ConvTiny3x3.Forward(s, px, pw, null, pyn);
+                    ConvTiny3x3.BackwardInput(s, pgy, pw, pgxa);
+                }
+                ConvTests.Near(y, ya, $"y ({threads} threads)");
+                ConvTests.Near(ConvTests.RefForward(s, x, wt, null), yn, $"y without bias ({threads} threads)");
+                ConvTests.Near(gx, gxa, $"gx ({threads} threads)");
             }
         }
         finally { Workers.Threads = saved; }

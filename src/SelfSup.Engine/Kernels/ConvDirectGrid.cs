@@ -95,22 +95,33 @@ internal sealed unsafe class ConvDirectPlanes
     /// </summary>
     public static void FillPhases(in ConvDirectGrid g, float* dst, float* src, int cin, int h, int w, int n0, int count)
     {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = even + Vector512<int>.One;
+        nint cs = g.ChanStride;
         for (int c = 0; c < cin; c++)
-            for (int a = 0; a < 2; a++)
-                for (int b = 0; b < 2; b++)
+        {
+            float* d = dst + 4 * c * cs + g.GridBase;                // phase (a, b) at d + (2a + b)·cs
+            for (int i = 0; i < count; i++)
+            {
+                float* plane = src + ((nint)(n0 + i) * cin + c) * h * w;
+                for (int iy = 0; iy < 2 * g.Oh; iy++)
                 {
-                    float* d = dst + (nint)(4 * c + 2 * a + b) * g.ChanStride + g.GridBase;
-                    for (int i = 0; i < count; i++)
+                    float* row0 = d + (iy & 1) * 2 * cs + g.Row(i, iy >> 1), row1 = row0 + cs;
+                    float* s = plane + (nint)iy * w;
+                    // One pass over input row iy: even columns to phase b = 0, odd columns to b = 1 (zero past the row).
+                    for (int v = 0; v < g.Ow; v += 16)
                     {
-                        float* plane = src + ((nint)(n0 + i) * cin + c) * h * w;
-                        for (int u = 0; u < g.Oh; u++)
-                        {
-                            int iy = 2 * u + a;
-                            EvenElements(d + g.Row(i, u), plane + (nint)iy * w + b, g.Ow, iy < h ? w - b : 0);
-                        }
+                        int rem = iy < h ? w - 2 * v : 0;
+                        var lo = Avx512F.MaskLoad(s + 2 * v, Mask(Math.Clamp(rem, 0, 16)), Vector512<float>.Zero);
+                        var hi = Avx512F.MaskLoad(s + 2 * v + 16, Mask(Math.Clamp(rem - 16, 0, 16)), Vector512<float>.Zero);
+                        var m = Mask(Math.Min(g.Ow - v, 16));
+                        Avx512F.MaskStore(row0 + v, m, Avx512F.PermuteVar16x32x2(lo, even, hi));
+                        Avx512F.MaskStore(row1 + v, m, Avx512F.PermuteVar16x32x2(lo, odd, hi));
                     }
-                    ClearStale(in g, d, count);
                 }
+            }
+            for (int p = 0; p < 4; p++) ClearStale(in g, d + p * cs, count);
+        }
     }
 
     /// <summary>dst[0..n) = src[0..n), 16 floats at a time with a masked tail.</summary>
@@ -123,19 +134,6 @@ internal sealed unsafe class ConvDirectPlanes
         {
             var m = Mask(n - i);
             Avx512F.MaskStore(dst + i, m, Avx512F.MaskLoad(src + i, m, Vector512<float>.Zero));
-        }
-    }
-
-    /// <summary>dst[v] = src[2v] for v &lt; count while 2v &lt; available, else 0 (even lanes of 32-float loads).</summary>
-    public static void EvenElements(float* dst, float* src, int count, int available)
-    {
-        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        for (int v = 0; v < count; v += 16)
-        {
-            int rem = available - 2 * v;
-            var lo = Avx512F.MaskLoad(src + 2 * v, Mask(Math.Clamp(rem, 0, 16)), Vector512<float>.Zero);
-            var hi = Avx512F.MaskLoad(src + 2 * v + 16, Mask(Math.Clamp(rem - 16, 0, 16)), Vector512<float>.Zero);
-            Avx512F.MaskStore(dst + v, Mask(Math.Min(count - v, 16)), Avx512F.PermuteVar16x32x2(lo, even, hi));
         }
     }
 

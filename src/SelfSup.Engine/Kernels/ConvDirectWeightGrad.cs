@@ -4,7 +4,7 @@ namespace SelfSup.Engine.Kernels;
 /// Weight gradient of <see cref="ConvDirect3x3"/> shapes: gradWeight[co, e] = Σ over images and output positions of
 /// gradOut[co, q] · grid[offset(e) + q], with gradOut copied into the same <see cref="ConvDirectGrid"/> as the input
 /// (its border positions are zero, so whole grid rows can be reduced without masks). The images are cut into
-/// chunks whose size depends on the shape only, and the chunks into at most 8 partial sums reduced in order, so the
+/// chunks whose size depends on the shape only, and the chunks into at most 16 partial sums reduced in order, so the
 /// bits are the same for any number of threads.
 /// </summary>
 internal static unsafe class ConvDirectWeightGrad
@@ -18,7 +18,7 @@ internal static unsafe class ConvDirectWeightGrad
         int nb = Math.Max(1, Math.Min(s.N, 1536 / ((s.OutH + 1) * (s.OutW + 1))));
         var g = new ConvDirectGrid(s.OutH, s.OutW, nb);
         var offs = ConvDirect3x3.ForwardOffsets(in g, stride, s.Cin);
-        int chunks = (s.N + nb - 1) / nb, partials = Math.Min(8, chunks), partSize = wsize + cout;
+        int chunks = (s.N + nb - 1) / nb, partials = Math.Min(16, chunks), partSize = wsize + cout;
         var storage = TensorMemory.Allocate(partials * partSize, zeroed: true);
         var shape = s;
         bool wantBias = gradBias != null;

@@ -24,6 +24,16 @@ public static unsafe class Conv2dKernels
         if (s.N == 0) return;
         fixed (float* pi = input, pw = weight, pb = bias, po = output)
         {
+            if (ConvDirect3x3.Applies(in s))
+            {
+                ConvDirect3x3.Forward(in s, pi, pw, bias.IsEmpty ? null : pb, po);
+                return;
+            }
+            if (ConvTiny3x3.Applies(in s))
+            {
+                ConvTiny3x3.Forward(in s, pi, pw, bias.IsEmpty ? null : pb, po);
+                return;
+            }
             var job = new ConvJob(s) { Input = pi, Weight = pw, Bias = bias.IsEmpty ? null : pb, Output = po };
             job.PrepackForwardWeight();
             job.RunChunks(job.ForwardChunk);
@@ -41,6 +51,16 @@ public static unsafe class Conv2dKernels
         if (s.N == 0) return;
         fixed (float* pg = gradOutput, pw = weight, pi = gradInput)
         {
+            if (ConvDirect3x3.Applies(in s))
+            {
+                ConvDirect3x3.BackwardInput(in s, pg, pw, pi);
+                return;
+            }
+            if (ConvTiny3x3.Applies(in s))
+            {
+                ConvTiny3x3.BackwardInput(in s, pg, pw, pi);
+                return;
+            }
             if (Im2Col.SamePlane(in s) && !(s.KH == 1 && s.KW == 1))
             {
                 // Stride 1, output plane = input plane: the input gradient is the forward convolution of
@@ -82,8 +102,13 @@ public static unsafe class Conv2dKernels
             gb.Clear();
             return;
         }
-        fixed (float* pi = input, pg = gradOutput)
+        fixed (float* pi = input, pg = gradOutput, pgw = gw, pgb = gb)
         {
+            if (ConvDirect3x3.Applies(in s))
+            {
+                ConvDirectWeightGrad.Run(in s, pi, pg, pgw, gb.IsEmpty ? null : pgb);
+                return;
+            }
             var job = new ConvJob(s) { Input = pi, Output = pg, WantBias = !gradBias.IsEmpty };
             int partials = job.WeightPartialCount, stride = wsize + s.Cout;
             var storage = TensorMemory.Allocate(partials * stride, zeroed: false);          // partial sums, reused from the pool

@@ -39,7 +39,7 @@ public class ConvTests
     private static Conv2dShape Make(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int g)
         => new(n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, g);
 
-    private static double[] RefForward(in Conv2dShape s, float[] x, float[] wt, float[]? b)
+    internal static double[] RefForward(in Conv2dShape s, float[] x, float[] wt, float[]? b)
     {
         int oh = s.OutH, ow = s.OutW, cg = s.Cin / s.Groups, cog = s.Cout / s.Groups;
         var y = new double[s.OutputSize];
@@ -66,7 +66,7 @@ public class ConvTests
         return y;
     }
 
-    private static void RefBackward(in Conv2dShape s, float[] x, float[] wt, float[] gy, double[] gx, double[] gw, double[] gb)
+    internal static void RefBackward(in Conv2dShape s, float[] x, float[] wt, float[] gy, double[] gx, double[] gw, double[] gb)
     {
         int oh = s.OutH, ow = s.OutW, cg = s.Cin / s.Groups, cog = s.Cout / s.Groups;
         for (int n = 0; n < s.N; n++)
@@ -93,7 +93,7 @@ public class ConvTests
             }
     }
 
-    private static void Near(double[] expect, float[] actual, string what)
+    internal static void Near(double[] expect, float[] actual, string what)
     {
         double scale = 1e-6;
         foreach (var e in expect) scale = Math.Max(scale, Math.Abs(e));

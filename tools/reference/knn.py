@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from data import normalize_batch
+from nets import mm
 
 
 @torch.no_grad()
@@ -27,7 +28,7 @@ def knn(train_features, train_labels, test_features, test_labels, k=200, tempera
     classes = int(max(train_labels.max(), test_labels.max())) + 1
     top1 = top5 = 0
     for start in range(0, test_features.shape[0], chunk):
-        sim = test_features[start:start + chunk] @ train_features.T                      # (n, Ntrain)
+        sim = mm(test_features[start:start + chunk], train_features.T)                     # (n, Ntrain)
         values, indices = sim.topk(k, dim=1)                                             # (n, k)
         weights = torch.exp(values.double() / temperature)                               # (n, k), in double as the C#
         votes = torch.zeros(sim.shape[0], classes, dtype=torch.float64)

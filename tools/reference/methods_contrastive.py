@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from nets import Encoder, ResNet18, mlp, momentum_copy, momentum_update, shuffled_forward
+from nets import Encoder, Linear, ResNet18, mlp, mm, momentum_copy, momentum_update, shuffled_forward
 
 
 def sgd(lr, wd, schedule, milestones=(), scaling="linear"):
@@ -26,7 +26,7 @@ class Method(nn.Module):
 
 def info_nce_with_queue(q, k, queue, tau):
     """InfoNce.WithQueue: logits [q.k, q.queue^T] / tau, positive at 0, mean CE."""
-    logits = torch.cat([(q * k).sum(1, keepdim=True), q @ queue.T], 1) / tau
+    logits = torch.cat([(q * k).sum(1, keepdim=True), mm(q, queue.T)], 1) / tau
     return F.cross_entropy(logits, torch.zeros(q.shape[0], dtype=torch.long))
 
 
@@ -37,7 +37,7 @@ class InstDisc(Method):
         self.hp = hp = dict(dim=128, nce_k=4096, tau=0.1, bank_momentum=0.5, nce_eps=1e-7,
                             optimizer=sgd(0.03, 5e-4, "step", (0.4, 0.6, 0.8), scaling="none"))
         self.backbone = ResNet18(ctx.width)
-        self.head = nn.Linear(self.backbone.feature_dim, hp["dim"])
+        self.head = Linear(self.backbone.feature_dim, hp["dim"])
         self.n, self.gen = ctx.n_train, ctx.gen
         stdv = 1.0 / (hp["dim"] / 3) ** 0.5                      # NCEAverage's uniform init, then normalised
         self.register_buffer("bank", F.normalize(torch.rand(self.n, hp["dim"], generator=self.gen) * 2 * stdv - stdv, dim=1))
@@ -49,7 +49,7 @@ class InstDisc(Method):
         f = F.normalize(self.head(self.backbone(views[0])), dim=1)                      # (B, 128)
         b, k = f.shape[0], hp["nce_k"]
         rows = torch.cat([indices[:, None], torch.randint(self.n, (b, k), generator=self.gen)], 1)   # (B, K+1)
-        scores = torch.exp(torch.gather(f @ self.bank.T, 1, rows) / hp["tau"])          # (B, K+1), bank constant
+        scores = torch.exp(torch.gather(mm(f, self.bank.T), 1, rows) / hp["tau"])          # (B, K+1), bank constant
         z = self.z if self.z > 0 else float(scores.detach().mean()) * self.n            # Eq. 6, first batch only
         k_pn = k / self.n
         p = scores / z
@@ -76,7 +76,7 @@ class MoCo(Method):
                             optimizer=sgd(0.03, 5e-4, "cosine") if v2 else sgd(0.03, 5e-4, "step", (0.6, 0.8)))
         self.backbone = ResNet18(ctx.width, bn_splits=hp["bn_splits"])
         f = self.backbone.feature_dim
-        head = mlp([f, f, hp["dim"]], bn=False) if v2 else nn.Linear(f, hp["dim"])     # v2: hidden = backbone width
+        head = mlp([f, f, hp["dim"]], bn=False) if v2 else Linear(f, hp["dim"])     # v2: hidden = backbone width
         self.query = Encoder(self.backbone, head)
         self.key = momentum_copy(self.query)
         self.gen = ctx.gen
@@ -115,7 +115,7 @@ class SimClr(Method):
     def loss(self, views, indices):
         n, tau = views[0].shape[0], self.hp["tau"]
         z = F.normalize(self.head(self.backbone(torch.cat(views, 0))), dim=1)          # (2N, D), BN sees all 2N
-        logits = (z @ z.T - torch.eye(2 * n) * 1e9 * tau) / tau                         # self-similarity masked
+        logits = (mm(z, z.T) - torch.eye(2 * n) * 1e9 * tau) / tau                         # self-similarity masked
         positives = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
         return F.cross_entropy(logits, positives)
 

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from methods_contrastive import Method
-from nets import Encoder, ResNet18, cosine_momentum, mlp, momentum_copy, momentum_update
+from nets import Encoder, ResNet18, cosine_momentum, mlp, mm, momentum_copy, momentum_update
 
 
 def lars(lr, wd, warmup_epochs=10.0):
@@ -52,7 +52,7 @@ class BarlowTwins(Method):
     def loss(self, views, indices):
         a, b = (self.standardise(self.projector(self.backbone(v))) for v in views)      # (N, D) each
         n = a.shape[0]
-        c = a.T @ b / n                                                                 # (D, D)
+        c = mm(a.T, b) / n                                                                 # (D, D)
         diagonal = (a * b).sum(0) / n
         invariance = ((1 - diagonal) ** 2).sum()
         redundancy = (c * c).sum() - (diagonal * diagonal).sum()
@@ -78,7 +78,7 @@ class MoCoV3(Method):
 
     def contrastive(self, q, k):
         tau = self.hp["tau"]
-        logits = F.normalize(q, dim=1) @ F.normalize(k, dim=1).T / tau
+        logits = mm(F.normalize(q, dim=1), F.normalize(k, dim=1).T) / tau
         return F.cross_entropy(logits, torch.arange(q.shape[0])) * 2 * tau
 
     def loss(self, views, indices):

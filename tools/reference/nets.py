@@ -8,6 +8,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def mm(a, b):
+    """a (n, k) @ b (k, m) as a 1x1 convolution: Debian's torch 1.13 has a generic (reference) BLAS, so torch.mm and
+    nn.Linear run ~5x slower than oneDNN's convolutions, forward and backward. Autograd flows to both operands."""
+    return F.conv2d(a[:, :, None, None], b.t()[:, :, None, None]).flatten(1)
+
+
+class Linear(nn.Linear):
+    """nn.Linear (same parameters, init and state-dict keys) computed as a 1x1 convolution, see mm()."""
+
+    def forward(self, x):
+        return F.conv2d(x[:, :, None, None], self.weight[:, :, None, None], self.bias).flatten(1)
+
+
 class SplitBatchNorm2d(nn.BatchNorm2d):
     """BatchNorm2d that, in training with splits > 1, normalises consecutive groups of N/G samples separately; each
     group's running-stat update starts from the same values and the G results are averaged (as the MoCo CIFAR demo and
@@ -82,7 +95,7 @@ def mlp(dims, bn=True, bias=True, last_bn=False, last_bn_affine=True):
     layers = []
     for i in range(len(dims) - 1):
         last = i == len(dims) - 2
-        layers.append(nn.Linear(dims[i], dims[i + 1], bias=bias))
+        layers.append(Linear(dims[i], dims[i + 1], bias=bias))
         if not last:
             if bn:
                 layers.append(nn.BatchNorm1d(dims[i + 1]))

@@ -40,7 +40,7 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def train(args, train_split, test_split):
+def train(args, train_split):
     images = train_split[0][:args.train_limit] if args.train_limit > 0 else train_split[0]
     method = METHODS[args.method](Context(args.width, images.shape[0], args.seed))
     recipe = method.hp["optimizer"]
@@ -111,6 +111,8 @@ def main(argv=None):
                    help="--random-init: BN running stats as initialised (mean 0, var 1) or estimated on the training images")
     p.add_argument("--knn-k", type=int, default=200)
     p.add_argument("--knn-temperature", type=float, default=0.1)
+    p.add_argument("--knn-train-limit", type=int, default=0, help="kNN bank: the first N training images (0 = all)")
+    p.add_argument("--knn-test-limit", type=int, default=0, help="kNN: the first N test images (0 = all; smoke tests)")
     p.add_argument("--data", default=data.FASHION_MNIST)
     args = p.parse_args(argv)
     if args.epochs < 1 or args.batch_size < 2 or args.width < 1 or args.threads < 1 or args.workers < 0:
@@ -120,27 +122,31 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     train_split, test_split = data.load_split("train", args.data), data.load_split("t10k", args.data)
+    bank = tuple(t[:args.knn_train_limit] for t in train_split) if args.knn_train_limit > 0 else train_split
+    queries = tuple(t[:args.knn_test_limit] for t in test_split) if args.knn_test_limit > 0 else test_split
     out = dict(epochs=0, loss=None)
     if args.raw_pixels:
         name = "raw-pixels"
-        top1, top5 = knn.raw_pixels(train_split, test_split, args.knn_k, args.knn_temperature)
+        top1, top5 = knn.raw_pixels(bank, queries, args.knn_k, args.knn_temperature)
     elif args.random_init:
         name = "random-init" if args.bn_stats == "init" else "random-init-bn-data"
         backbone = ResNet18(args.width)
         if args.bn_stats == "data":
             estimate_bn_stats(backbone, train_split[0])
-        top1, top5 = knn.evaluate(backbone, train_split, test_split, args.knn_k, args.knn_temperature)
+        top1, top5 = knn.evaluate(backbone, bank, queries, args.knn_k, args.knn_temperature)
     else:
         name = args.method
         if args.train_limit and args.train_limit < args.batch_size:
             p.error(f"--train-limit {args.train_limit} is less than one batch of {args.batch_size}")
-        backbone, loss = train(args, train_split, test_split)
+        backbone, loss = train(args, train_split)
         log("kNN: extracting features")
-        top1, top5 = knn.evaluate(backbone, train_split, test_split, args.knn_k, args.knn_temperature)
+        top1, top5 = knn.evaluate(backbone, bank, queries, args.knn_k, args.knn_temperature)
         out = dict(epochs=args.epochs, loss=round(loss, 4))
     result = dict(method=name, **out, knn_top1=round(top1, 4), knn_top5=round(top5, 4),
                   seconds=round(time.time() - started, 1), engine=f"torch-{torch.__version__}",
                   width=args.width, train_limit=args.train_limit)
+    if args.knn_train_limit or args.knn_test_limit:
+        result.update(knn_train_limit=args.knn_train_limit, knn_test_limit=args.knn_test_limit)
     print(json.dumps(result), flush=True)
 
 

@@ -41,8 +41,9 @@ class Byol(Method):
 class BarlowTwins(Method):
     def __init__(self, ctx):
         super().__init__()
-        # BiasAndNormBaseLr (0.0048) is not read by SelfSup's trainer: biases/BN train at the weights' lr, as here.
-        self.hp = hp = dict(hidden=2048, dim=2048, lam=0.0051, eps=1e-5, optimizer=lars(0.2, 1.5e-6))
+        # biases and BN at 0.0048 per 0.2 of the weights' lr (the paper; Recipe.BuildOptimizer's second LARS group)
+        self.hp = hp = dict(hidden=2048, dim=2048, lam=0.0051, eps=1e-5,
+                            optimizer=dict(lars(0.2, 1.5e-6), bias_lr_scale=0.0048 / 0.2))
         self.backbone = ResNet18(ctx.width)
         self.projector = mlp([self.backbone.feature_dim, hp["hidden"], hp["hidden"], hp["dim"]], bn=True, bias=False)
 

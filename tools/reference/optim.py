@@ -11,12 +11,13 @@ f32 = np.float32
 
 
 class Lars(torch.optim.Optimizer):
-    def __init__(self, params, lr, momentum=0.9, weight_decay=0.0, eta=1e-3):
+    def __init__(self, params, lr, momentum=0.9, weight_decay=0.0, eta=1e-3, bias_lr_scale=1.0):
         params = list(params)
         decayed = [p for p in params if p.dim() != 1]
         excluded = [p for p in params if p.dim() == 1]
-        groups = [dict(params=decayed, weight_decay=weight_decay, adapt=True),
-                  dict(params=excluded, weight_decay=0.0, adapt=False)]
+        # lr_scale: Barlow Twins trains biases and BN at 0.0048/0.2 of the weights' lr (Recipe.BuildOptimizer's groups)
+        groups = [dict(params=decayed, weight_decay=weight_decay, adapt=True, lr_scale=1.0),
+                  dict(params=excluded, weight_decay=0.0, adapt=False, lr_scale=bias_lr_scale)]
         super().__init__([g for g in groups if g["params"]], dict(lr=lr, momentum=momentum, eta=eta))
 
     @torch.no_grad()
@@ -35,7 +36,7 @@ class Lars(torch.optim.Optimizer):
                     state["buf"] = d.clone()
                 else:
                     state["buf"].mul_(g["momentum"]).add_(d)
-                p.add_(state["buf"], alpha=-g["lr"])
+                p.add_(state["buf"], alpha=-g["lr"] * g["lr_scale"])
 
 
 def lr_for(recipe, batch_size):
@@ -50,7 +51,7 @@ def lr_for(recipe, batch_size):
 
 def build_optimizer(recipe, params, lr):
     if recipe["kind"] == "lars":
-        return Lars(params, lr, recipe["momentum"], recipe["wd"])
+        return Lars(params, lr, recipe["momentum"], recipe["wd"], bias_lr_scale=recipe.get("bias_lr_scale", 1.0))
     return torch.optim.SGD(params, lr, momentum=recipe["momentum"], weight_decay=recipe["wd"])
 
 

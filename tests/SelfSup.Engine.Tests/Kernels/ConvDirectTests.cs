@@ -95,6 +95,17 @@ public unsafe class ConvDirectTests
         finally { Workers.Threads = saved; }
     }
 
+    [Theory]
+    [InlineData(256, 28, 28, 1)]     // one image fills the grid budget: 256 chunks
+    [InlineData(256, 14, 14, 6)]     // 43 chunks of 6 images
+    [InlineData(256, 7, 7, 16)]      // 24 would fit, but 11 chunks split 6:5 over two threads: 16 chunks of 16
+    [InlineData(40, 8, 8, 3)]        // 18 would fit: 14 chunks of 3 instead of 3 chunks
+    [InlineData(10, 7, 7, 10)]       // 16 images or fewer: one chunk
+    public void Weight_gradient_chunks_fill_the_partial_sums_evenly(int n, int h, int w, int images)
+    {
+        Assert.Equal(images, ConvDirectWeightGrad.ChunkImages(n, h, w));
+    }
+
     [Fact]
     public void Weight_gradient_is_bit_identical_for_any_thread_count()
     {

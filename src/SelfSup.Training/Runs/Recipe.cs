@@ -17,6 +17,8 @@ public sealed class Recipe
     public required TrainOptions Options { get; init; }
     public required DataSplits Data { get; init; }
     public required IImageDataset Train { get; init; }
+    /// <summary>Side of the square training and evaluation views: the images' own size for the small preset, at most
+    /// <see cref="PaperViewSize"/> for the paper preset.</summary>
     public required int ImageSize { get; init; }
     public required int Channels { get; init; }
     public required bool Small { get; init; }
@@ -30,6 +32,10 @@ public sealed class Recipe
     /// <summary>Decoded-image cache for folder datasets (training split; a quarter of it for the test split).</summary>
     public const long CacheBytes = 2L << 30;
 
+    /// <summary>Side of the training and evaluation views of the paper preset (the papers' 224-px crops); smaller
+    /// images keep their own size.</summary>
+    public const int PaperViewSize = 224;
+
     public static Recipe Resolve(TrainOptions o)
     {
         var info = Methods.Methods.Get(o.Method);
@@ -38,14 +44,15 @@ public sealed class Recipe
         var data = new DataSplits(CachedDataset.Over(parsed.Train, CacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, CacheBytes / 4) : null);
         var train = o.TrainLimit > 0 && o.TrainLimit < data.Train.Count ? new FirstImages(data.Train, o.TrainLimit) : data.Train;
         var first = train.Image(0);
-        int size = Math.Max(first.Width, first.Height), channels = first.Channels;
+        int imageSize = Math.Max(first.Width, first.Height), channels = first.Channels;
         bool small = o.Preset switch
         {
-            null => size <= 64,
+            null => imageSize <= 64,
             "small" => true,
             "paper" => false,
             _ => throw new ArgumentException($"--preset must be small or paper, not '{o.Preset}'"),
         };
+        int size = small ? imageSize : Math.Min(imageSize, PaperViewSize);      // the views' side: photos are cropped to 224
         var stem = (o.Stem ?? (small ? "cifar" : "imagenet")) switch
         {
             "cifar" => ResNetStem.Cifar,

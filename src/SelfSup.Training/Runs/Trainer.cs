@@ -121,12 +121,12 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         int every => steps % every == 0,
     };
 
-    /// <summary>Deletes the temporary files of checkpoint saves a killed process left behind (complete checkpoints are
-    /// only ever renamed into place, so these are partial).</summary>
+    /// <summary>Deletes the temporary files of saves a killed process left behind (checkpoints, config.yaml and
+    /// report.html are only ever renamed into place when complete, so these are partial).</summary>
     void RemoveInterruptedSaves(string outDir)
     {
         if (!Directory.Exists(outDir)) return;
-        foreach (var file in Directory.GetFiles(outDir, "*.safetensors.tmp-*").Concat(Directory.GetFiles(outDir, ConfigFile.RunFileName + ".tmp")))
+        foreach (var file in Directory.GetFiles(outDir, "*.tmp-*"))                   // AtomicFile's temporaries
         {
             File.Delete(file);
             log.WriteLine($"resume: removed {Path.GetFileName(file)}, left by an interrupted save");

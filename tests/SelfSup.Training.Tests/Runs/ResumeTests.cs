@@ -88,6 +88,7 @@ public class ResumeTests : IDisposable
         var epoch2 = Path.Combine(dir, "epoch-002.safetensors");
         File.WriteAllBytes(epoch2, File.ReadAllBytes(epoch2)[..(bytes.Length / 2)]);   // cut short, as by a full disk
         File.WriteAllBytes(Path.Combine(dir, "last.safetensors.tmp-0badf00d"), bytes[..1000]);   // a save a kill interrupted
+        File.WriteAllText(Path.Combine(dir, "report.html.tmp-12345678"), "<html>");                // and a report's
         var now = DateTime.UtcNow;                                              // newest first: last, epoch-002, epoch-001
         File.SetLastWriteTimeUtc(Path.Combine(dir, "epoch-001.safetensors"), now.AddSeconds(-20));
         File.SetLastWriteTimeUtc(epoch2, now.AddSeconds(-10));
@@ -98,6 +99,7 @@ public class ResumeTests : IDisposable
         Assert.Contains("resume: skipping last.safetensors: last.safetensors: checksum mismatch", lines);
         Assert.Contains("resume: skipping epoch-002.safetensors", lines);
         Assert.Contains("resume: removed last.safetensors.tmp-0badf00d", lines);
+        Assert.Contains("resume: removed report.html.tmp-12345678", lines);
         Assert.Contains("resume: continuing from step 4 (epoch 2, batch 0)", lines);
         AssertSameState(reference, last);                                       // epoch 2 again, as the first time
         Assert.Empty(Directory.GetFiles(dir, "*.tmp*"));

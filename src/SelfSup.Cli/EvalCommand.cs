@@ -16,17 +16,13 @@ static class EvalCommand
         var a = new ArgReader("eval " + args[0], args[1..],
             new HashSet<string> { "--checkpoint", "--data", "--k", "--temperature", "--epochs", "--lr", "--loader-threads", "--probe-from-head-layer" }, new HashSet<string> { "--json" });
         var checkpoint = a.Required("--checkpoint");
-        var content = Checkpoint.Load(checkpoint);
-        if (!content.Info.TryGetValue("backbone", out var specJson)) throw new InvalidDataException($"{checkpoint}: no backbone description in its metadata");
-        var spec = BackboneSpec.Parse(specJson, checkpoint);
-        var backbone = spec.Build();
-        backbone.LoadStateDict(Checkpoint.Section(content.Model, "backbone."), strict: true);
+        var trained = TrainedEncoder.Load(checkpoint);
         int headLayer = a.Int("--probe-from-head-layer", 0) ?? 0;
-        UnaryModule encoder = headLayer == 0 ? backbone
-            : HeadLayerEncoder.FromCheckpoint(backbone, Checkpoint.Section(content.Model, "head."), headLayer, checkpoint);
+        UnaryModule encoder = headLayer == 0 ? trained.Backbone
+            : HeadLayerEncoder.FromCheckpoint(trained.Backbone, trained.HeadWeights, headLayer, checkpoint);
         var data = DataSpec.Parse(a.Required("--data"));
         var test = data.Test ?? throw new ArgumentException($"{a.Required("--data")} has no test split to evaluate on");
-        var eval = Presets.Eval(spec.ImageSize, spec.InChannels);
+        var eval = Presets.Eval(trained.Spec.ImageSize, trained.Spec.InChannels);
         int threads = a.Int("--loader-threads", 0) ?? 2;
         Dictionary<string, object> result;
         if (args[0] == "knn")

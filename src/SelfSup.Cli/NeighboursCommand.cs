@@ -23,15 +23,12 @@ static class NeighboursCommand
         var outDir = Path.GetDirectoryName(Path.GetFullPath(output))!;
         if (!Directory.Exists(outDir)) throw new DirectoryNotFoundException($"neighbours: folder {outDir} does not exist");
 
-        var content = Checkpoint.Load(checkpoint);
-        if (!content.Info.TryGetValue("backbone", out var specJson)) throw new InvalidDataException($"{checkpoint}: no backbone description in its metadata");
-        var spec = BackboneSpec.Parse(specJson, checkpoint);
-        var backbone = spec.Build();
-        backbone.LoadStateDict(Checkpoint.Section(content.Model, "backbone."), strict: true);
+        var trained = TrainedEncoder.Load(checkpoint);
+        var backbone = trained.Backbone;
         var data = DataSpec.Parse(a.Required("--data"));
         var test = data.Test ?? throw new ArgumentException($"{a.Required("--data")} has no test split to take query images from");
         var train = trainLimit > 0 && trainLimit < data.Train.Count ? new Subset(data.Train, [.. Enumerable.Range(0, trainLimit)]) : data.Train;
-        var eval = Presets.Eval(spec.ImageSize, spec.InChannels);
+        var eval = Presets.Eval(trained.Spec.ImageSize, trained.Spec.InChannels);
 
         var queries = NeighbourGrid.PickQueries(test, queryCount);
         if (queries.Length == 0) throw new ArgumentException($"{test.Name}: no images to query");

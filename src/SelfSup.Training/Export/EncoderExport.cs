@@ -7,8 +7,9 @@ using SelfSup.Vision.Transforms;
 
 namespace SelfSup.Training;
 
-/// <summary>A checkpoint's encoder rebuilt from its metadata and loaded with its "backbone." weights (eval, embed, export).</summary>
-public sealed record TrainedEncoder(Backbone Backbone, BackboneSpec Spec, string Method, string Source)
+/// <summary>A checkpoint's encoder rebuilt from its metadata and loaded with its "backbone." weights, in eval mode
+/// (eval, embed, export, neighbours); <see cref="HeadWeights"/> are its "head." weights (projection head), possibly empty.</summary>
+public sealed record TrainedEncoder(Backbone Backbone, BackboneSpec Spec, string Method, string Source, StateDict HeadWeights)
 {
     /// <summary>Reads <paramref name="checkpoint"/> (verified by <see cref="Checkpoint.Load"/>) and loads the backbone strictly.</summary>
     public static TrainedEncoder Load(string checkpoint)
@@ -22,7 +23,8 @@ public sealed record TrainedEncoder(Backbone Backbone, BackboneSpec Spec, string
         if (weights.Count == 0) throw new InvalidDataException($"{checkpoint}: no 'backbone.' weights in the checkpoint");
         backbone.LoadStateDict(weights, strict: true);
         backbone.Eval();
-        return new TrainedEncoder(backbone, spec, content.Info.GetValueOrDefault("method", "unknown"), checkpoint);
+        return new TrainedEncoder(backbone, spec, content.Info.GetValueOrDefault("method", "unknown"), checkpoint,
+            Checkpoint.Section(content.Model, "head."));
     }
 }
 

@@ -28,33 +28,21 @@ public unsafe class ConvDirectTests
     public void Matches_naive_convolution_for_one_and_two_threads(int n, int cin, int h, int w, int cout, int stride)
     {
         var s = new Conv2dShape(n, cin, h, w, cout, 3, 3, stride, stride, 1, 1, 1);
-        var x = GemmTests.Random((int)s.InputSize, 11);
-        var wt = GemmTests.Random((int)s.WeightSize, 12);
-        var b = GemmTests.Random(cout, 13);
-        var gy = GemmTests.Random((int)s.OutputSize, 14);
-        var y = ConvTests.RefForward(s, x, wt, b);
-        var gx = new double[s.InputSize]; var gw = new double[s.WeightSize]; var gb = new double[cout];
-        ConvTests.RefBackward(s, x, wt, gy, gx, gw, gb);
-        int saved = Workers.Threads;
-        try
+        var r = Reference.Of(s, seed: 11);
+        AtThreadCounts(threads =>
         {
-            foreach (int threads in new[] { 1, 2 })
+            var ya = Filled(s.OutputSize); var gxa = Filled(s.InputSize); var gwa = Filled(s.WeightSize); var gba = Filled(cout);
+            fixed (float* px = r.X, pw = r.W, pb = r.B, pgy = r.Gy, pya = ya, pgxa = gxa, pgwa = gwa, pgba = gba)
             {
-                Workers.Threads = threads;
-                var ya = Filled(s.OutputSize); var gxa = Filled(s.InputSize); var gwa = Filled(s.WeightSize); var gba = Filled(cout);
-                fixed (float* px = x, pw = wt, pb = b, pgy = gy, pya = ya, pgxa = gxa, pgwa = gwa, pgba = gba)
-                {
-                    ConvDirect3x3.Forward(s, px, pw, pb, pya);
-                    ConvDirect3x3.BackwardInput(s, pgy, pw, pgxa);
-                    ConvDirectWeightGrad.Run(s, px, pgy, pgwa, pgba);
-                }
-                ConvTests.Near(y, ya, $"y ({threads} threads)");
-                ConvTests.Near(gx, gxa, $"gx ({threads} threads)");
-                ConvTests.Near(gw, gwa, $"gw ({threads} threads)");
-                ConvTests.Near(gb, gba, $"gb ({threads} threads)");
+                ConvDirect3x3.Forward(s, px, pw, pb, pya);
+                ConvDirect3x3.BackwardInput(s, pgy, pw, pgxa);
+                ConvDirectWeightGrad.Run(s, px, pgy, pgwa, pgba);
             }
-        }
-        finally { Workers.Threads = saved; }
+            ConvTests.Near(r.Y, ya, $"y ({threads} threads)");
+            ConvTests.Near(r.Gx, gxa, $"gx ({threads} threads)");
+            ConvTests.Near(r.Gw, gwa, $"gw ({threads} threads)");
+            ConvTests.Near(r.Gb, gba, $"gb ({threads} threads)");
+        });
     }
 
     [Theory]
@@ -67,29 +55,49 @@ public unsafe class ConvDirectTests
     {
         var s = new Conv2dShape(n, cin, h, w, cout, 3, 3, 1, 1, 1, 1, 1);
         Assert.True(ConvTiny3x3.Applies(s));
-        var x = GemmTests.Random((int)s.InputSize, 31);
-        var wt = GemmTests.Random((int)s.WeightSize, 32);
-        var b = GemmTests.Random(cout, 33);
-        var gy = GemmTests.Random((int)s.OutputSize, 34);
-        var y = ConvTests.RefForward(s, x, wt, b);
-        var gx = new double[s.InputSize]; var gw = new double[s.WeightSize]; var gb = new double[cout];
-        ConvTests.RefBackward(s, x, wt, gy, gx, gw, gb);
+        var r = Reference.Of(s, seed: 31);
+        var yNoBias = ConvTests.RefForward(s, r.X, r.W, null);
+        AtThreadCounts(threads =>
+        {
+            var ya = Filled(s.OutputSize); var yn = Filled(s.OutputSize); var gxa = Filled(s.InputSize);
+            fixed (float* px = r.X, pw = r.W, pb = r.B, pgy = r.Gy, pya = ya, pyn = yn, pgxa = gxa)
+            {
+                ConvTiny3x3.Forward(s, px, pw, pb, pya);
+                ConvTiny3x3.Forward(s, px, pw, null, pyn);
+                ConvTiny3x3.BackwardInput(s, pgy, pw, pgxa);
+            }
+            ConvTests.Near(r.Y, ya, $"y ({threads} threads)");
+            ConvTests.Near(yNoBias, yn, $"y without bias ({threads} threads)");
+            ConvTests.Near(r.Gx, gxa, $"gx ({threads} threads)");
+        });
+    }
+
+    /// <summary>Random input, weight, bias and output gradient for a shape, and the naive convolution's
+    /// output and gradients (in double) for them.</summary>
+    sealed record Reference(float[] X, float[] W, float[] B, float[] Gy, double[] Y, double[] Gx, double[] Gw, double[] Gb)
+    {
+        public static Reference Of(Conv2dShape s, int seed)
+        {
+            var x = GemmTests.Random((int)s.InputSize, seed);
+            var w = GemmTests.Random((int)s.WeightSize, seed + 1);
+            var b = GemmTests.Random(s.Cout, seed + 2);
+            var gy = GemmTests.Random((int)s.OutputSize, seed + 3);
+            var gx = new double[s.InputSize]; var gw = new double[s.WeightSize]; var gb = new double[s.Cout];
+            ConvTests.RefBackward(s, x, w, gy, gx, gw, gb);
+            return new(x, w, b, gy, ConvTests.RefForward(s, x, w, b), gx, gw, gb);
+        }
+    }
+
+    /// <summary>Runs <paramref name="check"/> with the kernels' worker count set to 1, then 2.</summary>
+    static void AtThreadCounts(Action<int> check)
+    {
         int saved = Workers.Threads;
         try
         {
             foreach (int threads in new[] { 1, 2 })
             {
                 Workers.Threads = threads;
-                var ya = Filled(s.OutputSize); var yn = Filled(s.OutputSize); var gxa = Filled(s.InputSize);
-                fixed (float* px = x, pw = wt, pb = b, pgy = gy, pya = ya, pyn = yn, pgxa = gxa)
-                {
-                    ConvTiny3x3.Forward(s, px, pw, pb, pya);
-                    ConvTiny3x3.Forward(s, px, pw, null, pyn);
-                    ConvTiny3x3.BackwardInput(s, pgy, pw, pgxa);
-                }
-                ConvTests.Near(y, ya, $"y ({threads} threads)");
-                ConvTests.Near(ConvTests.RefForward(s, x, wt, null), yn, $"y without bias ({threads} threads)");
-                ConvTests.Near(gx, gxa, $"gx ({threads} threads)");
+                check(threads);
             }
         }
         finally { Workers.Threads = saved; }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SelfSup.Engine;
 
 /// <summary>
@@ -15,6 +17,10 @@ public sealed class TensorStorage
     internal long Serial { get; } = Interlocked.Increment(ref nextSerial);
     /// <summary>Already handed back explicitly (the finalizer must not return it twice).</summary>
     internal bool Recycled { get; set; }
+    /// <summary>A short weak handle on <see cref="Array"/>: a full collection clears it when nothing but this (dead)
+    /// storage still reaches the array, before the finalizer runs — the proof that no span, pinned pointer or local
+    /// of some running method still uses it.</summary>
+    GCHandle arrayProbe;
 
     internal static long CurrentSerial => Interlocked.Read(ref nextSerial);
 
@@ -24,12 +30,22 @@ public sealed class TensorStorage
     internal TensorStorage(float[] array, bool pooled)
     {
         Array = array; IsPooled = pooled;
-        if (!pooled) GC.SuppressFinalize(this);
+        if (pooled) arrayProbe = GCHandle.Alloc(array, GCHandleType.Weak);
+        else GC.SuppressFinalize(this);
     }
 
     ~TensorStorage()
     {
-        if (IsPooled && !Recycled) TensorMemory.Return(Array);
+        if (Recycled) { arrayProbe.Free(); return; }
+        if (arrayProbe.Target is not null)
+        {
+            // Something still reached the array at this collection (or the collection did not look at the array's
+            // generation): ask again at the next one.
+            GC.ReRegisterForFinalize(this);
+            return;
+        }
+        arrayProbe.Free();
+        TensorMemory.Return(Array);
     }
 }
 
@@ -43,24 +59,29 @@ public sealed class TensorStorage
 /// the same shapes every step), filled by <see cref="TensorStorage"/>'s finalizer;</item>
 /// <item>every <see cref="CollectEveryBytes"/> of storage handed out (new or reused) a full, non-compacting
 /// collection runs, so dead activations are found promptly — cheap, since float arrays hold no references;</item>
-/// <item>an array found dead waits one such period in quarantine before it is handed out again, so a kernel
-/// still reading a temporary's raw array while the temporary itself became unreachable cannot see it reused.</item>
+/// <item>a dead storage hands its array back only when the collection proved the array itself unreachable (its weak
+/// handle was cleared), so a kernel still reading a temporary's raw array after the temporary became unreachable
+/// cannot see it reused; an array still in use waits for the next collection.</item>
 /// </list>
 /// </summary>
 public static class TensorMemory
 {
     const int PooledMinLength = 1 << 14;                 // 64 KB: smaller arrays are cheap for the GC
     static readonly object gate = new();
-    static readonly Dictionary<int, Stack<float[]>> available = [];
-    static List<float[]> quarantine = [];
-    static long availableBytes, allocatedSinceCollect;
+    static readonly DeadArrayPool pool = new(1L << 30);
+    static long allocatedSinceCollect;
 
     /// <summary>Bytes of storage handed out between forced collections (default 64 MB; 0 disables pooling and collections).</summary>
     public static long CollectEveryBytes { get; set; } =
         long.TryParse(Environment.GetEnvironmentVariable("SELFSUP_GC_EVERY_MB"), out var mb) ? mb << 20 : 64L << 20;
 
-    /// <summary>Most bytes of dead arrays kept for reuse (default 1 GB); beyond it the GC frees them.</summary>
-    public static long PoolLimitBytes { get; set; } = 1L << 30;
+    /// <summary>Most bytes of dead arrays kept for reuse (default 1 GB); beyond it the lengths asked for least recently
+    /// go to the GC.</summary>
+    public static long PoolLimitBytes
+    {
+        get { lock (gate) return pool.LimitBytes; }
+        set { lock (gate) pool.LimitBytes = value; }
+    }
 
     /// <summary>Storage for <paramref name="length"/> floats, zero-filled when <paramref name="zeroed"/>.</summary>
     public static TensorStorage Allocate(int length, bool zeroed)
@@ -78,16 +99,11 @@ public static class TensorMemory
     }
 
     /// <summary>Dead arrays currently kept for reuse, in bytes.</summary>
-    public static long PooledBytes { get { lock (gate) return availableBytes; } }
+    public static long PooledBytes { get { lock (gate) return pool.Bytes; } }
 
     static float[]? TakeFromPool(int length)
     {
-        lock (gate)
-        {
-            if (!available.TryGetValue(length, out var stack) || stack.Count == 0) return null;
-            availableBytes -= 4L * length;
-            return stack.Pop();
-        }
+        lock (gate) return pool.Take(length);
     }
 
     /// <summary>
@@ -98,13 +114,13 @@ public static class TensorMemory
     {
         if (!storage.IsPooled || storage.Recycled) return;
         storage.Recycled = true;
-        lock (gate) MakeAvailable(storage.Array);
+        lock (gate) pool.Add(storage.Array);
     }
 
-    /// <summary>Called by the finalizer of pooled storage: the array waits in quarantine until the next collection.</summary>
+    /// <summary>Called by the finalizer of pooled storage once its array is unreachable: reusable at once.</summary>
     internal static void Return(float[] array)
     {
-        lock (gate) quarantine.Add(array);
+        lock (gate) pool.Add(array);
     }
 
     static void Account(long bytes)
@@ -114,28 +130,10 @@ public static class TensorMemory
         CollectNow();
     }
 
-    /// <summary>One cycle: quarantined arrays become reusable, then a full collection finds newly dead storage.</summary>
+    /// <summary>A full collection: the arrays of storage that died since the last one become reusable.</summary>
     internal static void CollectNow()
     {
-        ReleaseQuarantine();
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
-        GC.WaitForPendingFinalizers();                   // dead storage is now in quarantine
-    }
-
-    static void ReleaseQuarantine()
-    {
-        lock (gate)
-        {
-            foreach (var array in quarantine) MakeAvailable(array);
-            quarantine = [];
-        }
-    }
-
-    static void MakeAvailable(float[] array)
-    {
-        if (availableBytes + 4L * array.Length > PoolLimitBytes) return;     // let the GC have it
-        if (!available.TryGetValue(array.Length, out var stack)) available[array.Length] = stack = new Stack<float[]>();
-        stack.Push(array);
-        availableBytes += 4L * array.Length;
+        GC.WaitForPendingFinalizers();                   // dead storage has handed its unreachable arrays back
     }
 }

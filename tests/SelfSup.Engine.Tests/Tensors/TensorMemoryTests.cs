@@ -5,24 +5,42 @@ namespace SelfSup.Engine.Tests;
 
 public class TensorMemoryTests
 {
+    static float[]? stillInUse;
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static WeakReference<float[]> AllocateAndDrop(int length) =>
-        new(TensorMemory.Allocate(length, zeroed: false).Array, trackResurrection: true);   // the finalizer resurrects it
+    static WeakReference<float[]> AllocateAndDrop(int length, bool keepArray)
+    {
+        var array = TensorMemory.Allocate(length, zeroed: false).Array;      // the storage dies on return
+        if (keepArray) stillInUse = array;                                   // ...but its array is still reachable
+        return new(array, trackResurrection: true);                          // the finalizer resurrects it
+    }
 
     [Fact]
-    public void Dead_storage_is_reused_only_after_a_quarantine_cycle()
+    public void Dead_storage_is_reused_after_the_next_collection()
     {
         const int length = 70_001;                                          // a length no other test asks for
-        var dropped = AllocateAndDrop(length);
-        TensorMemory.CollectNow();                                           // found dead: into quarantine
+        var dropped = AllocateAndDrop(length, keepArray: false);
+        TensorMemory.CollectNow();                                           // found dead, array unreachable: pooled
         Assert.True(dropped.TryGetTarget(out var first));
-        var early = TensorMemory.Allocate(length, zeroed: false).Array;
-        Assert.NotSame(first, early);                                        // still quarantined
-        TensorMemory.CollectNow();                                           // quarantine released
         var reused = TensorMemory.Allocate(length, zeroed: true).Array;
         Assert.Same(first, reused);
         Assert.All(reused, v => Assert.Equal(0f, v));                        // zeroed on request
-        GC.KeepAlive(early);
+    }
+
+    [Fact]
+    public void An_array_still_reachable_after_its_storage_died_is_not_handed_out()
+    {
+        const int length = 70_003;
+        var dropped = AllocateAndDrop(length, keepArray: true);
+        TensorMemory.CollectNow();                                           // storage dead, array still in use
+        var other = TensorMemory.Allocate(length, zeroed: false).Array;
+        Assert.NotSame(stillInUse, other);
+        stillInUse = null;                                                   // the last user lets go
+        TensorMemory.CollectNow();
+        var reused = TensorMemory.Allocate(length, zeroed: false).Array;
+        Assert.True(dropped.TryGetTarget(out var first));
+        Assert.Same(first, reused);
+        GC.KeepAlive(other);
     }
 
     [Fact]

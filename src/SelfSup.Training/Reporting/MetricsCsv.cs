@@ -1,4 +1,5 @@
 using System.Globalization;
+using SelfSup.Engine.IO;
 
 namespace SelfSup.Training;
 
@@ -14,5 +15,21 @@ public sealed class MetricsCsv(string path)
         if (fresh) w.WriteLine(Header);
         string F(double? v) => v is double d ? d.ToString("G6", CultureInfo.InvariantCulture) : "";
         w.WriteLine(string.Join(",", epoch, step, F(loss), F(lr), F(knnTop1), F(knnTop5), F(imgPerSecond), F(seconds)));
+    }
+
+    /// <summary>Removes the rows of epochs that ended after step <paramref name="step"/> (a run resumed from an
+    /// earlier checkpoint redoes them; a fresh run, step 0, starts the file again).</summary>
+    public void DropRowsAfter(int step)
+    {
+        if (!File.Exists(path)) return;
+        var lines = File.ReadAllLines(path);
+        var kept = lines.Where((line, i) => i == 0 || !(StepOf(line) > step)).ToArray();
+        if (kept.Length < lines.Length) AtomicFile.WriteAllText(path, string.Join("\n", kept) + "\n");
+    }
+
+    static int? StepOf(string row)
+    {
+        var cells = row.Split(',');
+        return cells.Length > 1 && int.TryParse(cells[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : null;
     }
 }

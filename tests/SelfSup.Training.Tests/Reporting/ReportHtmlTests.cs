@@ -75,6 +75,22 @@ public class ReportHtmlTests : IDisposable
     }
 
     [Fact]
+    public void Rows_after_a_resume_point_are_dropped_so_a_resumed_epoch_is_not_listed_twice()
+    {
+        var path = Path.Combine(root, "resumed.csv");
+        var csv = new MetricsCsv(path);
+        csv.Append(1, 16, 4.25, 0.06, null, null, 900, 2.5);
+        csv.Append(2, 32, 4.0, 0.03, null, null, 950, 2.4);                 // written, but its checkpoint was lost
+        csv.DropRowsAfter(24);                                               // resumed mid-epoch 2, from step 24
+        csv.Append(2, 32, 3.9, 0.03, null, null, 940, 2.6);
+        var rows = ReportHtml.ReadMetrics(path);
+        Assert.Equal([1, 2], rows.Select(r => r.Epoch));
+        Assert.Equal(3.9, rows[1].Loss);
+        csv.DropRowsAfter(0);                                                // a fresh run keeps only the header
+        Assert.Equal([MetricsCsv.Header], File.ReadAllLines(path));
+    }
+
+    [Fact]
     public void Long_step_series_are_averaged_into_buckets()
     {
         var steps = Enumerable.Range(0, 10).Select(i => new StepPoint(i, i, 2 * i)).ToList();

@@ -128,7 +128,7 @@ public static unsafe class Conv2dKernels
                     if (!gb.IsEmpty) TensorPrimitives.Add(gb, part.Slice(wsize, s.Cout), gb);
                 }
             }
-            GC.KeepAlive(storage);
+            TensorMemory.Recycle(storage);                                                   // ours alone: reusable at once
         }
     }
 

@@ -48,7 +48,7 @@ internal static unsafe class ConvDirectWeightGrad
                     System.Numerics.Tensors.TensorPrimitives.Add(gb, new ReadOnlySpan<float>(parts + (nint)p * partSize + wsize, cout), gb);
             }
         }
-        GC.KeepAlive(storage);
+        TensorMemory.Recycle(storage);                                                      // ours alone: reusable at once
     }
 
     /// <summary>

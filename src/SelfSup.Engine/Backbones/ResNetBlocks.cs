@@ -20,6 +20,17 @@ public abstract class ResidualBlock : UnaryModule
         return Ops.BatchNormRelu(x, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, bn.Training, bn.Momentum, bn.Eps);
     }
 
+    /// <summary>
+    /// Without autograd (evaluation, a momentum encoder) nothing but this block sees an intermediate activation, so
+    /// after its last use its buffer goes back to the pool at once instead of after the next collection, and the pass
+    /// cycles through a few buffers. The block's input (which the caller owns) is never released.
+    /// </summary>
+    protected static void Release(Tensor intermediate, Tensor input)
+    {
+        if (Grad.IsEnabled || intermediate.Storage == input.Storage) return;  // with a graph, backward still needs it
+        TensorMemory.Recycle(intermediate.Storage);
+    }
+
     protected static Sequential? Shortcut(int inPlanes, int outPlanes, int stride, Generator rng) =>
         stride == 1 && inPlanes == outPlanes ? null
             : new Sequential(new Conv2d(inPlanes, outPlanes, 1, rng, stride: stride, bias: false), new BatchNorm2d(outPlanes));
@@ -47,10 +58,13 @@ public sealed class BasicBlock : ResidualBlock
 
     public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
     {
-        var y = NormRelu(bn1, conv1.Forward(x));                               // (N, planes, H/s, W/s); bn1 + relu fused
-        y = bn2.Forward(conv2.Forward(y));                                     // (N, planes, H/s, W/s)
+        var c1 = conv1.Forward(x);                                             // (N, planes, H/s, W/s)
+        var y1 = NormRelu(bn1, c1); Release(c1, x);                            // (N, planes, H/s, W/s); bn1 + relu fused
+        var c2 = conv2.Forward(y1); Release(y1, x);                            // (N, planes, H/s, W/s)
+        var y = bn2.Forward(c2); Release(c2, x);                               // (N, planes, H/s, W/s)
         var identity = downsample?.Forward(x) ?? x;                            // (N, planes, H/s, W/s)
-        return Ops.AddReluInPlace(y, identity);                                // relu(y + identity), over y's buffer
+        var output = Ops.AddReluInPlace(y, identity); Release(identity, x);    // relu(y + identity), over y's buffer
+        return output;
     }
 }
 
@@ -79,10 +93,14 @@ public sealed class Bottleneck : ResidualBlock
 
     public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
     {
-        var y = NormRelu(bn1, conv1.Forward(x));                               // (N, planes, H, W)
-        y = NormRelu(bn2, conv2.Forward(y));                                   // (N, planes, H/s, W/s)
-        y = bn3.Forward(conv3.Forward(y));                                     // (N, 4·planes, H/s, W/s)
+        var c1 = conv1.Forward(x);                                             // (N, planes, H, W)
+        var y1 = NormRelu(bn1, c1); Release(c1, x);                            // (N, planes, H, W)
+        var c2 = conv2.Forward(y1); Release(y1, x);                            // (N, planes, H/s, W/s)
+        var y2 = NormRelu(bn2, c2); Release(c2, x);                            // (N, planes, H/s, W/s)
+        var c3 = conv3.Forward(y2); Release(y2, x);                            // (N, 4·planes, H/s, W/s)
+        var y = bn3.Forward(c3); Release(c3, x);                               // (N, 4·planes, H/s, W/s)
         var identity = downsample?.Forward(x) ?? x;                            // (N, 4·planes, H/s, W/s)
-        return Ops.AddReluInPlace(y, identity);                                // relu(y + identity), over y's buffer
+        var output = Ops.AddReluInPlace(y, identity); Release(identity, x);    // relu(y + identity), over y's buffer
+        return output;
     }
 }

@@ -71,8 +71,14 @@ def main(argv=None):
         print(f"| {m} | {cell(ours)} | {cell(ref)} | {'—' if diff is None else f'{diff:+.2f}'} | {fmt(pct(rand))} "
               f"| {fmt(pct(raw))} | {fmt_time(ours)} | {fmt_time(ref)} | {close} | {above} |")
     extra = latest.get(("torch", "random-init-bn-data"))
-    notes = [f"Fashion-MNIST, ResNet-18 width {args.width} (CIFAR stem), batch 256, {args.epochs} epochs, seed 0, "
-             "2 threads; kNN k 200, τ 0.1 on L2-normalised backbone features of all 60 000 training images."]
+    runs = [r for (i, m), r in latest.items() if m in methods]
+    threads = sorted({r.get("threads", 2) for r in runs})                       # runs before the field existed: 2
+    limits = sorted({r.get("train_limit", 0) for r in runs})
+    trained_on = "all training images" if limits == [0] else \
+        "the first " + " / ".join(f"{n:,}".replace(",", " ") for n in limits) + " training images"
+    notes = [f"Fashion-MNIST, ResNet-18 width {args.width} (CIFAR stem), trained on {trained_on}, batch 256, "
+             f"{args.epochs} epochs, seed 0, {' / '.join(map(str, threads))} thread(s) per run; kNN k 200, τ 0.1 on "
+             "L2-normalised backbone features of all 60 000 training images."]
     if extra:
         notes.append(f"Random-init with BN running statistics estimated on the training images: {fmt(pct(extra))} %.")
     print("\n" + " ".join(notes))

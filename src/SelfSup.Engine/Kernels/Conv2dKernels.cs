@@ -80,6 +80,30 @@ public static unsafe class Conv2dKernels
     }
 
     /// <summary>
+    /// <see cref="BackwardInput"/> and <see cref="BackwardWeight"/> together, with the same results; where the direct
+    /// 3×3 kernels apply they share one pass over the images (gradOutput is copied into their grid once, not twice).
+    /// </summary>
+    public static void Backward(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
+        Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias)
+    {
+        if (!ConvDirect3x3.Applies(in s))
+        {
+            BackwardInput(in s, gradOutput, weight, gradInput);
+            BackwardWeight(in s, input, gradOutput, gradWeight, gradBias);
+            return;
+        }
+        s.Validate();
+        Check(input.Length, s.InputSize, nameof(input));
+        Check(gradOutput.Length, s.OutputSize, nameof(gradOutput));
+        Check(weight.Length, s.WeightSize, nameof(weight));
+        Check(gradInput.Length, s.InputSize, nameof(gradInput));
+        Check(gradWeight.Length, s.WeightSize, nameof(gradWeight));
+        if (!gradBias.IsEmpty) Check(gradBias.Length, s.Cout, nameof(gradBias));
+        fixed (float* pi = input, pg = gradOutput, pw = weight, pgi = gradInput, pgw = gradWeight, pgb = gradBias)
+            ConvDirectWeightGrad.Run(in s, pi, pg, pgw, gradBias.IsEmpty ? null : pgb, pw, pgi);
+    }
+
+    /// <summary>
     /// gradWeight = ∂L/∂weight and (when non-empty) gradBias = ∂L/∂bias, given the forward input and
     /// ∂L/∂output. Both are overwritten. A fixed number of partial sums (by shape, not thread count) each
     /// accumulate a fixed range of images (GEMM with beta = 1) and are reduced in order, so the result is

@@ -107,11 +107,37 @@ internal static unsafe class ConvDirect3x3
     /// <summary>gradInput = ∂L/∂input given ∂L/∂output (overwritten).</summary>
     public static void BackwardInput(in Conv2dShape s, float* gradOutput, float* weight, float* gradInput)
     {
-        int cin = s.Cin, cout = s.Cout, stride = s.StrideH, hw = s.H * s.W;
-        // Stride 1: the grid is the input plane; stride 2: the output plane, and each input phase (a, b) gets its own pass.
-        int phases = stride == 1 ? 1 : 4;
         int nb = ChunkImages(s.OutH, s.OutW, s.N);
         var g = new ConvDirectGrid(s.OutH, s.OutW, nb);
+        var plan = PlanBackwardInput(in s, in g, weight);
+        var shape = s;
+        nint pgo = (nint)gradOutput, pgi = (nint)gradInput;
+        RunChunks(s.N, nb, chunk =>
+        {
+            int n0 = chunk * nb, cnt = Math.Min(nb, shape.N - n0);
+            float* planes = (_gradPlanes ??= new ConvDirectPlanes()).For(in g, shape.Cout);
+            ConvDirectPlanes.Fill(in g, planes, (float*)pgo, shape.Cout, 0, shape.Cout, n0, cnt);
+            BackwardInputChunk(in shape, in g, plan, planes, n0, cnt, (float*)pgi);
+        });
+    }
+
+    /// <summary>What the input gradient needs for one grid geometry: per phase (4 for stride 2, else 1) the (co, tap)
+    /// entries' offsets in gradOut's grid and the weights packed 8 input channels per register tile.</summary>
+    internal sealed class BackwardInputPlan
+    {
+        public required int[] Start { get; init; }                   // phase p's entries: [Start[p], Start[p + 1])
+        public required int[] Offsets { get; init; }
+        public required nint Packed { get; init; }                   // the calling thread's buffer: use before its next conv
+        public required int Blocks { get; init; }
+        public int Phases => Start.Length - 1;
+    }
+
+    /// <summary>The <see cref="BackwardInputPlan"/> of <paramref name="s"/> on grid <paramref name="g"/>.</summary>
+    internal static BackwardInputPlan PlanBackwardInput(in Conv2dShape s, in ConvDirectGrid g, float* weight)
+    {
+        int cin = s.Cin, cout = s.Cout, stride = s.StrideH;
+        // Stride 1: the grid is the input plane; stride 2: the output plane, and each input phase (a, b) gets its own pass.
+        int phases = stride == 1 ? 1 : 4;
         // Entries of phase p: (co, kh, kw) with kh ≡ 1 − a (mod 2) for stride 2 (all taps for stride 1), reading gradOut
         // at (u + (1 − kh) / stride-ish shift): stride 1 shift (1 − kh, 1 − kw); stride 2 shift ([kh = 0], [kw = 0]).
         var start = new int[phases + 1];
@@ -148,34 +174,35 @@ internal static unsafe class ConvDirect3x3
                         pp[((nint)bl * k + e) * 8 + r] = ci < cin ? weight[((nint)co * cin + ci) * 9 + tap] : 0f;
                     }
         }
-        var shape = s;
-        nint pgo = (nint)gradOutput, pw = (nint)packed, pgi = (nint)gradInput;
-        RunChunks(s.N, nb, chunk =>
-        {
-            int n0 = chunk * nb, cnt = Math.Min(nb, shape.N - n0);
-            float* planes = (_gradPlanes ??= new ConvDirectPlanes()).For(in g, cout);
-            ConvDirectPlanes.Fill(in g, planes, (float*)pgo, cout, 0, cout, n0, cnt);
-            // Phase p's input gradient lands in grid p; stride 2 then interleaves the four into gradInput rows.
-            float* grid = (_outGrid ??= new AlignedBuffer()).Ensure((long)phases * cin * g.GridPad + 64);
-            for (int p = 0; p < phases; p++)
-                fixed (int* o = offs)
-                    Compute(in g, cnt, start[p + 1] - start[p], o + start[p], planes + g.GridBase,
-                        (float*)pw + (nint)blocks * start[p] * 8, cin, grid + (nint)p * cin * g.GridPad);
-            nint phase = (nint)cin * g.GridPad;
-            for (int i = 0; i < cnt; i++)
-                for (int ci = 0; ci < cin; ci++)
-                {
-                    float* d = (float*)pgi + ((nint)(n0 + i) * cin + ci) * hw;
-                    float* src = grid + (nint)ci * g.GridPad;
-                    if (stride == 1)
-                        for (int y = 0; y < shape.H; y++) ConvDirectPlanes.CopyRow(d + y * shape.W, src + g.Row(i, y), shape.W);
-                    else
-                        for (int iy = 0; iy < shape.H; iy++)
-                        {
-                            float* even = src + (iy & 1) * 2 * phase + g.Row(i, iy >> 1);
-                            ConvDirectPlanes.Interleave(d + iy * shape.W, even, even + phase, shape.W);
-                        }
-                }
-        });
+        return new BackwardInputPlan { Start = start, Offsets = offs, Packed = (nint)packed, Blocks = blocks };
+    }
+
+    /// <summary>gradInput of images [n0, n0 + cnt) from their gradOut, already in <paramref name="goutPlanes"/>
+    /// (<see cref="ConvDirectPlanes.Fill"/> layout of grid <paramref name="g"/>).</summary>
+    internal static void BackwardInputChunk(in Conv2dShape s, in ConvDirectGrid g, BackwardInputPlan plan, float* goutPlanes,
+        int n0, int cnt, float* gradInput)
+    {
+        int cin = s.Cin, hw = s.H * s.W, phases = plan.Phases;
+        // Phase p's input gradient lands in grid p; stride 2 then interleaves the four into gradInput rows.
+        float* grid = (_outGrid ??= new AlignedBuffer()).Ensure((long)phases * cin * g.GridPad + 64);
+        for (int p = 0; p < phases; p++)
+            fixed (int* o = plan.Offsets)
+                Compute(in g, cnt, plan.Start[p + 1] - plan.Start[p], o + plan.Start[p], goutPlanes + g.GridBase,
+                    (float*)plan.Packed + (nint)plan.Blocks * plan.Start[p] * 8, cin, grid + (nint)p * cin * g.GridPad);
+        nint phase = (nint)cin * g.GridPad;
+        for (int i = 0; i < cnt; i++)
+            for (int ci = 0; ci < cin; ci++)
+            {
+                float* d = gradInput + ((nint)(n0 + i) * cin + ci) * hw;
+                float* src = grid + (nint)ci * g.GridPad;
+                if (phases == 1)
+                    for (int y = 0; y < s.H; y++) ConvDirectPlanes.CopyRow(d + y * s.W, src + g.Row(i, y), s.W);
+                else
+                    for (int iy = 0; iy < s.H; iy++)
+                    {
+                        float* even = src + (iy & 1) * 2 * phase + g.Row(i, iy >> 1);
+                        ConvDirectPlanes.Interleave(d + iy * s.W, even, even + phase, s.W);
+                    }
+            }
     }
 }

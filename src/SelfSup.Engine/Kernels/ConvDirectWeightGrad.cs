@@ -11,18 +11,22 @@ internal static unsafe class ConvDirectWeightGrad
 {
     [ThreadStatic] private static ConvDirectPlanes? _input, _gradOut;
 
-    /// <summary>gradWeight (and gradBias when not null) for <paramref name="s"/>; both overwritten.</summary>
-    public static void Run(in Conv2dShape s, float* input, float* gradOutput, float* gradWeight, float* gradBias)
+    /// <summary>gradWeight (and gradBias when not null) for <paramref name="s"/>; both overwritten. With
+    /// <paramref name="gradInput"/> (and the forward <paramref name="weight"/>) the input gradient is computed in the same
+    /// pass, from the same copy of gradOut in the grid (the same values as <see cref="ConvDirect3x3.BackwardInput"/>).</summary>
+    public static void Run(in Conv2dShape s, float* input, float* gradOutput, float* gradWeight, float* gradBias,
+        float* weight = null, float* gradInput = null)
     {
         int stride = s.StrideH, k = s.Cin * 9, cout = s.Cout, wsize = cout * k;
         int nb = ChunkImages(s.N, s.OutH, s.OutW);
         var g = new ConvDirectGrid(s.OutH, s.OutW, nb);
         var offs = ConvDirect3x3.ForwardOffsets(in g, stride, s.Cin);
+        var inputPlan = gradInput != null ? ConvDirect3x3.PlanBackwardInput(in s, in g, weight) : null;
         int chunks = (s.N + nb - 1) / nb, partials = Math.Min(MaxPartials, chunks), partSize = wsize + cout;
         var storage = TensorMemory.Allocate(partials * partSize, zeroed: true);
         var shape = s;
         bool wantBias = gradBias != null;
-        nint pin = (nint)input, pgo = (nint)gradOutput;
+        nint pin = (nint)input, pgo = (nint)gradOutput, pgi = (nint)gradInput;
         fixed (float* parts = storage.Array)
         {
             nint pparts = (nint)parts;
@@ -31,7 +35,7 @@ internal static unsafe class ConvDirectWeightGrad
                 float* part = (float*)pparts + (nint)p * partSize;
                 int c0 = (int)((long)chunks * p / partials), c1 = (int)((long)chunks * (p + 1) / partials);
                 for (int c = c0; c < c1; c++) Chunk(in shape, in g, c * nb, Math.Min(nb, shape.N - c * nb), offs,
-                    (float*)pin, (float*)pgo, part, wantBias ? part + wsize : null);
+                    (float*)pin, (float*)pgo, part, wantBias ? part + wsize : null, inputPlan, (float*)pgi);
             }
             if (partials == 1) Partial(0);
             else Workers.For(partials, Partial);
@@ -64,9 +68,10 @@ internal static unsafe class ConvDirectWeightGrad
 
     const int MaxPartials = 16;
 
-    /// <summary>Adds images [n0, n0+count)'s contribution to <paramref name="part"/> (and <paramref name="bias"/>).</summary>
+    /// <summary>Adds images [n0, n0+count)'s contribution to <paramref name="part"/> (and <paramref name="bias"/>); with an
+    /// <paramref name="inputPlan"/>, also writes their input gradient.</summary>
     private static void Chunk(in Conv2dShape s, in ConvDirectGrid g, int n0, int count, int[] offs, float* input,
-        float* gradOutput, float* part, float* bias)
+        float* gradOutput, float* part, float* bias, ConvDirect3x3.BackwardInputPlan? inputPlan, float* gradInput)
     {
         int stride = s.StrideH, k = s.Cin * 9, cout = s.Cout;
         float* planes = (_input ??= new ConvDirectPlanes()).For(in g, stride == 1 ? s.Cin : 4 * s.Cin);
@@ -74,6 +79,7 @@ internal static unsafe class ConvDirectWeightGrad
         else ConvDirectPlanes.FillPhases(in g, planes, input, s.Cin, s.H, s.W, n0, count);
         float* gout = (_gradOut ??= new ConvDirectPlanes()).For(in g, cout);
         ConvDirectPlanes.Fill(in g, gout, gradOutput, cout, 0, cout, n0, count);
+        if (inputPlan is not null) ConvDirect3x3.BackwardInputChunk(in s, in g, inputPlan, gout, n0, count, gradInput);
         int len = (g.Length(count) + 15) & ~15; // past Length(count) gradOut is zero up to GridPad
         float* src = planes + g.GridBase, go = gout + g.GridBase;
         fixed (int* o = offs)

@@ -19,19 +19,14 @@ public static partial class Ops
         return Graph.Record(y, inputs, dy =>
         {
             var g = dy.Contiguous().Span;
-            Tensor? dx = null, dw = null, db = null;
-            if (xc.RequiresGrad)
-            {
-                dx = Empty(xc.Shape);                                                        // (N, Cin, H, W)
-                Conv2dKernels.BackwardInput(s, g, wc.Span, dx.Span);
-            }
-            bool biasGrad = bias is not null && bias.RequiresGrad;
-            if (wc.RequiresGrad || biasGrad)
-            {
-                dw = Empty(wc.Shape);                                                        // (Cout, Cin/groups, kH, kW)
-                db = biasGrad ? Empty([s.Cout]) : null;
-                Conv2dKernels.BackwardWeight(s, xc.Span, g, dw.Span, db is null ? default : db.Span);
-            }
+            bool biasGrad = bias is not null && bias.RequiresGrad, paramGrad = wc.RequiresGrad || biasGrad;
+            var dx = xc.RequiresGrad ? Empty(xc.Shape) : null;                               // (N, Cin, H, W)
+            var dw = paramGrad ? Empty(wc.Shape) : null;                                     // (Cout, Cin/groups, kH, kW)
+            var db = biasGrad ? Empty([s.Cout]) : null;                                      // (Cout)
+            var dbSpan = db is null ? default : db.Span;
+            if (dx is not null && dw is not null) Conv2dKernels.Backward(s, xc.Span, g, wc.Span, dx.Span, dw.Span, dbSpan);
+            else if (dx is not null) Conv2dKernels.BackwardInput(s, g, wc.Span, dx.Span);
+            else if (dw is not null) Conv2dKernels.BackwardWeight(s, xc.Span, g, dw.Span, dbSpan);
             return bias is null ? [dx, wc.RequiresGrad ? dw : null] : [dx, wc.RequiresGrad ? dw : null, db];
         });
     }

@@ -46,6 +46,27 @@ public unsafe class ConvDirectTests
     }
 
     [Theory]
+    [MemberData(nameof(Shapes))]
+    public void One_pass_backward_equals_the_two_separate_kernels_bit_for_bit(int n, int cin, int h, int w, int cout, int stride)
+    {
+        var s = new Conv2dShape(n, cin, h, w, cout, 3, 3, stride, stride, 1, 1, 1);
+        var r = Reference.Of(s, seed: 13);
+        AtThreadCounts(threads =>
+        {
+            var gx = Filled(s.InputSize); var gw = Filled(s.WeightSize); var gb = Filled(cout);
+            var gxOnePass = Filled(s.InputSize); var gwOnePass = Filled(s.WeightSize); var gbOnePass = Filled(cout);
+            Conv2dKernels.BackwardInput(s, r.Gy, r.W, gx);
+            Conv2dKernels.BackwardWeight(s, r.X, r.Gy, gw, gb);
+            Conv2dKernels.Backward(s, r.X, r.Gy, r.W, gxOnePass, gwOnePass, gbOnePass);
+            Assert.Equal(gx, gxOnePass);
+            Assert.Equal(gw, gwOnePass);
+            Assert.Equal(gb, gbOnePass);
+            ConvTests.Near(r.Gx, gxOnePass, $"gx ({threads} threads)");               // and both right
+            ConvTests.Near(r.Gw, gwOnePass, $"gw ({threads} threads)");
+        });
+    }
+
+    [Theory]
     [InlineData(7, 5, 4, 4, 11)]       // the last stage's 4×4 maps, ragged image triples, channels not a multiple of 8
     [InlineData(26, 16, 4, 4, 20)]     // several chunks of 12 images
     [InlineData(1, 3, 2, 3, 9)]        // batch 1, non-square plane of 6 positions

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Turns the results file of run_all.sh (JSON lines) into the README's markdown table.
 
-    /usr/bin/python3 tools/reference/table.py [RESULTS] [--width 16] [--epochs 3]
+    /usr/bin/python3 tools/reference/table.py [RESULTS] [--width 16] [--epochs 3] [--seed 0]
 
 Per method the latest SelfSup and PyTorch runs of that width and epoch count; kNN top-1 (top-5) in %, the difference
 in points, the random-init and raw-pixel baselines, wall times (training + kNN) and whether the issue's two conditions
@@ -39,6 +39,7 @@ def main(argv=None):
     p.add_argument("results", nargs="?", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.jsonl"))
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--seed", type=int, default=0, help="runs of this seed only (lines without one are seed 0)")
     args = p.parse_args(argv)
     if not os.path.exists(args.results):
         sys.exit(f"table.py: no results file {args.results} (run tools/reference/run_all.sh first)")
@@ -54,7 +55,7 @@ def main(argv=None):
             baseline = r.get("method") in ("raw-pixels", "random-init", "random-init-bn-data")
             if r.get("width", args.width) != args.width and r.get("method") != "raw-pixels":
                 continue
-            if not baseline and r.get("epochs") != args.epochs:
+            if not baseline and (r.get("epochs") != args.epochs or r.get("seed", 0) != args.seed):
                 continue
             latest[(r.get("impl", "torch"), r["method"])] = r                       # later lines win
     raw, rand = latest.get(("torch", "raw-pixels")), latest.get(("torch", "random-init"))
@@ -77,7 +78,7 @@ def main(argv=None):
     trained_on = "all training images" if limits == [0] else \
         "the first " + " / ".join(f"{n:,}".replace(",", " ") for n in limits) + " training images"
     notes = [f"Fashion-MNIST, ResNet-18 width {args.width} (CIFAR stem), trained on {trained_on}, batch 256, "
-             f"{args.epochs} epochs, seed 0, {' / '.join(map(str, threads))} thread(s) per run; kNN k 200, τ 0.1 on "
+             f"{args.epochs} epochs, seed {args.seed}, {' / '.join(map(str, threads))} thread(s) per run; kNN k 200, τ 0.1 on "
              "L2-normalised backbone features of all 60 000 training images."]
     if extra:
         notes.append(f"Random-init with BN running statistics estimated on the training images: {fmt(pct(extra))} %.")

@@ -44,10 +44,7 @@ public static unsafe class Conv2dKernels
     public static void BackwardInput(in Conv2dShape s, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
         Span<float> gradInput)
     {
-        s.Validate();
-        Check(gradOutput.Length, s.OutputSize, nameof(gradOutput));
-        Check(weight.Length, s.WeightSize, nameof(weight));
-        Check(gradInput.Length, s.InputSize, nameof(gradInput));
+        CheckBackwardInput(in s, gradOutput, weight, gradInput);
         if (s.N == 0) return;
         fixed (float* pg = gradOutput, pw = weight, pi = gradInput)
         {
@@ -92,13 +89,8 @@ public static unsafe class Conv2dKernels
             BackwardWeight(in s, input, gradOutput, gradWeight, gradBias);
             return;
         }
-        s.Validate();
-        Check(input.Length, s.InputSize, nameof(input));
-        Check(gradOutput.Length, s.OutputSize, nameof(gradOutput));
-        Check(weight.Length, s.WeightSize, nameof(weight));
-        Check(gradInput.Length, s.InputSize, nameof(gradInput));
-        Check(gradWeight.Length, s.WeightSize, nameof(gradWeight));
-        if (!gradBias.IsEmpty) Check(gradBias.Length, s.Cout, nameof(gradBias));
+        CheckBackwardInput(in s, gradOutput, weight, gradInput);
+        CheckBackwardWeight(in s, input, gradOutput, gradWeight, gradBias);
         fixed (float* pi = input, pg = gradOutput, pw = weight, pgi = gradInput, pgw = gradWeight, pgb = gradBias)
             ConvDirectWeightGrad.Run(in s, pi, pg, pgw, gradBias.IsEmpty ? null : pgb, pw, pgi);
     }
@@ -112,11 +104,7 @@ public static unsafe class Conv2dKernels
     public static void BackwardWeight(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
         Span<float> gradWeight, Span<float> gradBias)
     {
-        s.Validate();
-        Check(input.Length, s.InputSize, nameof(input));
-        Check(gradOutput.Length, s.OutputSize, nameof(gradOutput));
-        Check(gradWeight.Length, s.WeightSize, nameof(gradWeight));
-        if (!gradBias.IsEmpty) Check(gradBias.Length, s.Cout, nameof(gradBias));
+        CheckBackwardWeight(in s, input, gradOutput, gradWeight, gradBias);
         int wsize = (int)s.WeightSize;
         var gw = gradWeight[..wsize];
         var gb = gradBias.IsEmpty ? gradBias : gradBias[..s.Cout];
@@ -173,6 +161,25 @@ public static unsafe class Conv2dKernels
                 for (int t = 0; t < taps; t++) d[t] = src[taps - 1 - t];
             }
         }
+    }
+
+    private static void CheckBackwardInput(in Conv2dShape s, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
+        Span<float> gradInput)
+    {
+        s.Validate();
+        Check(gradOutput.Length, s.OutputSize, nameof(gradOutput));
+        Check(weight.Length, s.WeightSize, nameof(weight));
+        Check(gradInput.Length, s.InputSize, nameof(gradInput));
+    }
+
+    private static void CheckBackwardWeight(in Conv2dShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+        Span<float> gradWeight, Span<float> gradBias)
+    {
+        s.Validate();
+        Check(input.Length, s.InputSize, nameof(input));
+        Check(gradOutput.Length, s.OutputSize, nameof(gradOutput));
+        Check(gradWeight.Length, s.WeightSize, nameof(gradWeight));
+        if (!gradBias.IsEmpty) Check(gradBias.Length, s.Cout, nameof(gradBias));
     }
 
     private static void Check(int length, long required, string name)

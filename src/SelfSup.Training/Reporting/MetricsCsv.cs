@@ -27,9 +27,11 @@ public sealed class MetricsCsv(string path)
         if (kept.Length < lines.Length) AtomicFile.WriteAllText(path, string.Join("\n", kept) + "\n");
     }
 
+    static readonly int StepColumn = Array.IndexOf(Header.Split(','), "step");
+
     static int? StepOf(string row)
     {
         var cells = row.Split(',');
-        return cells.Length > 1 && int.TryParse(cells[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : null;
+        return cells.Length > StepColumn && int.TryParse(cells[StepColumn], NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : null;
     }
 }

@@ -39,6 +39,9 @@ public sealed class InstDisc : SslMethod
     public MemoryBank Bank => bank;
     /// <summary>The normalisation constant Z; −1 before the first step.</summary>
     public float Z => z;
+    /// <summary>Replaces the uniform noise draws: given the batch indices, the (B, K) noise rows. Lets a test replay the
+    /// draws stored in a PyTorch fixture; null (the default) draws from the method's generator.</summary>
+    internal Func<int[], IntTensor>? NoiseOverride { get; set; }
 
     /// <summary>f = normalise(fc(backbone(x))): (N, C, H, W) → (N, 128).</summary>
     public Tensor Embed(Tensor x) => Ops.Normalize(head.Forward(backbone.Forward(x)), 1);
@@ -76,10 +79,11 @@ public sealed class InstDisc : SslMethod
     {
         int k1 = o.NceK + 1;
         var rows = new int[indices.Length * k1];
+        var replayed = NoiseOverride?.Invoke(indices).Data;                      // (B, K) or null
         for (int b = 0; b < indices.Length; b++)
         {
             rows[b * k1] = indices[b];
-            for (int j = 1; j < k1; j++) rows[b * k1 + j] = noiseRng.NextInt(bank.Count);
+            for (int j = 1; j < k1; j++) rows[b * k1 + j] = replayed?[b * o.NceK + j - 1] ?? noiseRng.NextInt(bank.Count);
         }
         return new IntTensor(rows, indices.Length, k1);
     }

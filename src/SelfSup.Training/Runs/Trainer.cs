@@ -16,6 +16,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         var o = recipe.Options;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         string outDir = o.Out ?? Path.Combine("runs", $"{o.Method}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        if (o.Resume is null) RefuseToOverwrite(outDir);
         Directory.CreateDirectory(outDir);
         var rng = new Generator(o.Seed);
         var method = Methods.Methods.Create(o.Method, recipe.MethodOptions, rng, recipe.Train.Count);
@@ -121,6 +122,17 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         0 => false,
         int every => steps % every == 0,
     };
+
+    /// <summary>A fresh run never replaces another run's checkpoints (nothing already written is lost): a folder that
+    /// holds any .safetensors file is continued with --resume or left alone.</summary>
+    static void RefuseToOverwrite(string outDir)
+    {
+        if (!Directory.Exists(outDir)) return;
+        var saved = Directory.GetFiles(outDir, "*.safetensors");
+        if (saved.Length > 0)
+            throw new IOException($"{outDir} already holds a run ({Path.GetFileName(saved.Order().First())}); " +
+                                  "pass --resume to continue it, or choose another --out");
+    }
 
     /// <summary>Deletes the temporary files of saves a killed process left behind (checkpoints, config.yaml and
     /// report.html are only ever renamed into place when complete, so these are partial).</summary>

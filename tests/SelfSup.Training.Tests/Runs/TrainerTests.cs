@@ -85,4 +85,19 @@ public class TrainerTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => new Trainer(Recipe.Resolve(simclr), TextWriter.Null).Run());
         Assert.Contains("mocov2", e.Message);
     }
+
+    [Fact]
+    public void A_fresh_run_into_a_folder_holding_a_run_refuses_and_keeps_its_files()
+    {
+        var data = WriteData();
+        var outDir = Path.Combine(root, "taken");
+        new Trainer(Recipe.Resolve(Options(data, outDir, epochs: 1)), TextWriter.Null).Run();
+        var before = File.ReadAllBytes(Path.Combine(outDir, "last.safetensors"));
+        var metrics = File.ReadAllText(Path.Combine(outDir, "metrics.csv"));
+
+        var e = Assert.Throws<IOException>(() => new Trainer(Recipe.Resolve(Options(data, outDir, epochs: 2)), TextWriter.Null).Run());
+        Assert.Contains("--resume", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(outDir, "last.safetensors")));
+        Assert.Equal(metrics, File.ReadAllText(Path.Combine(outDir, "metrics.csv")));
+    }
 }

@@ -7,6 +7,13 @@ import torch.nn.functional as F
 from nets import Encoder, Linear, ResNet18, mlp, mm, momentum_copy, momentum_update, shuffled_forward
 
 
+def recipe(ctx, **values):
+    """A method's hp dict: the small preset's values, then ctx.overrides if any (the golden step fixtures shrink the
+    heads and queues to keep the files small)."""
+    values.update(getattr(ctx, "overrides", {}))
+    return values
+
+
 def sgd(lr, wd, schedule, milestones=(), scaling="linear"):
     return dict(kind="sgd", lr=lr, scaling=scaling, momentum=0.9, wd=wd, schedule=schedule, warmup_epochs=0.0,
                 milestones=list(milestones))
@@ -34,7 +41,7 @@ def info_nce_with_queue(q, k, queue, tau):
 class InstDisc(Method):
     def __init__(self, ctx):
         super().__init__()
-        self.hp = hp = dict(dim=128, nce_k=4096, tau=0.1, bank_momentum=0.5, nce_eps=1e-7,
+        self.hp = hp = recipe(ctx, dim=128, nce_k=4096, tau=0.1, bank_momentum=0.5, nce_eps=1e-7,
                             optimizer=sgd(0.03, 5e-4, "step", (0.4, 0.6, 0.8), scaling="none"))
         self.backbone = ResNet18(ctx.width)
         self.head = Linear(self.backbone.feature_dim, hp["dim"])
@@ -72,7 +79,7 @@ class InstDisc(Method):
 class MoCo(Method):
     def __init__(self, ctx, v2):
         super().__init__()
-        self.hp = hp = dict(dim=128, queue=4096, momentum=0.99, tau=0.1 if v2 else 0.07, bn_splits=8, mlp=v2,
+        self.hp = hp = recipe(ctx, dim=128, queue=4096, momentum=0.99, tau=0.1 if v2 else 0.07, bn_splits=8, mlp=v2,
                             optimizer=sgd(0.03, 5e-4, "cosine") if v2 else sgd(0.03, 5e-4, "step", (0.6, 0.8)))
         self.backbone = ResNet18(ctx.width, bn_splits=hp["bn_splits"])
         f = self.backbone.feature_dim
@@ -106,7 +113,7 @@ def enqueue(queue, ptr, keys):
 class SimClr(Method):
     def __init__(self, ctx):
         super().__init__()
-        self.hp = hp = dict(dim=128, tau=0.5, optimizer=dict(kind="lars", lr=1.0, scaling="linear", momentum=0.9, wd=1e-4,
+        self.hp = hp = recipe(ctx, dim=128, tau=0.5, optimizer=dict(kind="lars", lr=1.0, scaling="linear", momentum=0.9, wd=1e-4,
                                                             schedule="cosine", warmup_epochs=10.0, milestones=[]))
         self.backbone = ResNet18(ctx.width)
         f = self.backbone.feature_dim
@@ -124,7 +131,7 @@ class SimClr(Method):
 class DenseCl(Method):
     def __init__(self, ctx):
         super().__init__()
-        self.hp = hp = dict(dim=128, hidden=512, queue=4096, momentum=0.99, tau=0.2, bn_splits=8, dense_weight=0.5,
+        self.hp = hp = recipe(ctx, dim=128, hidden=512, queue=4096, momentum=0.99, tau=0.2, bn_splits=8, dense_weight=0.5,
                             optimizer=sgd(0.03, 5e-4, "cosine"))
         self.backbone = ResNet18(ctx.width, bn_splits=hp["bn_splits"])
         f = self.backbone.feature_dim

@@ -3,7 +3,7 @@ own (BN statistics per view). Each builder starts with one dict `hp` of the reci
 import torch
 import torch.nn.functional as F
 
-from methods_contrastive import Method
+from methods_contrastive import Method, recipe
 from nets import Encoder, ResNet18, cosine_momentum, mlp, mm, momentum_copy, momentum_update
 
 
@@ -16,7 +16,7 @@ def lars(lr, wd, warmup_epochs=10.0):
 class Byol(Method):
     def __init__(self, ctx):
         super().__init__()
-        self.hp = hp = dict(hidden=512, dim=128, base_momentum=0.99, optimizer=lars(1.0, 1e-5))
+        self.hp = hp = recipe(ctx, hidden=512, dim=128, base_momentum=0.99, optimizer=lars(1.0, 1e-5))
         self.backbone = ResNet18(ctx.width)
         self.online = Encoder(self.backbone, mlp([self.backbone.feature_dim, hp["hidden"], hp["dim"]], bn=True))
         self.predictor = mlp([hp["dim"], hp["hidden"], hp["dim"]], bn=True)
@@ -42,7 +42,7 @@ class BarlowTwins(Method):
     def __init__(self, ctx):
         super().__init__()
         # biases and BN at 0.0048 per 0.2 of the weights' lr (the paper; Recipe.BuildOptimizer's second LARS group)
-        self.hp = hp = dict(hidden=2048, dim=2048, lam=0.0051, eps=1e-5,
+        self.hp = hp = recipe(ctx, hidden=2048, dim=2048, lam=0.0051, eps=1e-5,
                             optimizer=dict(lars(0.2, 1.5e-6), bias_lr_scale=0.0048 / 0.2))
         self.backbone = ResNet18(ctx.width)
         self.projector = mlp([self.backbone.feature_dim, hp["hidden"], hp["hidden"], hp["dim"]], bn=True, bias=False)
@@ -69,7 +69,7 @@ class MoCoV3(Method):
 
     def __init__(self, ctx):
         super().__init__()
-        self.hp = hp = dict(hidden=512, dim=128, tau=1.0, base_momentum=0.99, optimizer=lars(0.6, 1e-6))
+        self.hp = hp = recipe(ctx, hidden=512, dim=128, tau=1.0, base_momentum=0.99, optimizer=lars(0.6, 1e-6))
         self.backbone = ResNet18(ctx.width)
         projector = mlp([self.backbone.feature_dim, hp["hidden"], hp["dim"]], bn=True, bias=False, last_bn=True,
                         last_bn_affine=False)

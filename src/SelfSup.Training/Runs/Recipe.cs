@@ -110,17 +110,21 @@ public sealed class Recipe
     /// <see cref="ParamGroup.LrScale"/>, 1 except for Barlow Twins (Zbontar et al. 2021, "Implementation details":
     /// lr 0.2 for weights, 0.0048 for biases and BN parameters, both × B/256), so the schedule scales both.
     /// </summary>
-    public Optimizer BuildOptimizer(SslMethod method)
+    public Optimizer BuildOptimizer(SslMethod method) => BuildOptimizer(MethodOptions, method, Lr);
+
+    /// <summary><see cref="BuildOptimizer(SslMethod)"/> for any options and peak lr (the step golden tests build
+    /// methods without a data set).</summary>
+    public static Optimizer BuildOptimizer(MethodOptions options, SslMethod method, float lr)
     {
-        var r = MethodOptions.DefaultOptimizer;
-        if (r.Kind == OptimizerKind.AdamW) return new AdamW(method.OptimizerParameters(), Lr, beta1: r.Momentum, weightDecay: r.WeightDecay);
-        if (r.Kind != OptimizerKind.Lars) return new Sgd(method.OptimizerParameters(), Lr, r.Momentum, r.WeightDecay);
-        float biasScale = MethodOptions is BarlowTwinsOptions bt ? bt.BiasAndNormBaseLr / r.BaseLr : 1f;
+        var r = options.DefaultOptimizer;
+        if (r.Kind == OptimizerKind.AdamW) return new AdamW(method.OptimizerParameters(), lr, beta1: r.Momentum, weightDecay: r.WeightDecay);
+        if (r.Kind != OptimizerKind.Lars) return new Sgd(method.OptimizerParameters(), lr, r.Momentum, r.WeightDecay);
+        float biasScale = options is BarlowTwinsOptions bt ? bt.BiasAndNormBaseLr / r.BaseLr : 1f;
         var (weights, biasAndNorm) = ParamGroup.SplitBiasAndNorm(method.OptimizerParameters());
         var groups = new List<ParamGroup>();
-        if (weights.Count > 0) groups.Add(new ParamGroup(weights) { Lr = Lr, WeightDecay = r.WeightDecay, Momentum = r.Momentum });
+        if (weights.Count > 0) groups.Add(new ParamGroup(weights) { Lr = lr, WeightDecay = r.WeightDecay, Momentum = r.Momentum });
         if (biasAndNorm.Count > 0)
-            groups.Add(new ParamGroup(biasAndNorm) { Lr = Lr * biasScale, LrScale = biasScale, Momentum = r.Momentum, LarsAdaptation = false });
+            groups.Add(new ParamGroup(biasAndNorm) { Lr = lr * biasScale, LrScale = biasScale, Momentum = r.Momentum, LarsAdaptation = false });
         return new Lars(groups);
     }
 

@@ -60,6 +60,8 @@ public sealed class Recipe
             var s => throw new ArgumentException($"--stem must be cifar or imagenet, not '{s}'"),
         };
         if (o.Width < 1) throw new ArgumentException($"--width must be positive, not {o.Width}");
+        if (o.Backbone.StartsWith("vit", StringComparison.Ordinal) && (o.Width != new TrainOptions().Width || o.Stem is not null))
+            throw new ArgumentException($"--width and --stem shape the ResNets; {o.Backbone} has a fixed size (leave them out)");
         var methodOptions = info.Defaults(small) with { Backbone = ResolveBackbone(o, stem, size, channels, small) };
         if (methodOptions is MoCoV3Options)                                     // ResNet and ViT recipes differ (optimiser, τ, heads)
             methodOptions = MoCoV3Options.For(methodOptions.Backbone, small);
@@ -95,6 +97,13 @@ public sealed class Recipe
         "vit-tiny" => VisionTransformer.Options.Tiny(size, small ? 4 : 16, channels),
         "vit-small" => VisionTransformer.Options.Small(size, small ? 4 : 16, channels),
         _ => throw new ArgumentException($"--backbone must be resnet18, resnet34, resnet50, vit-tiny or vit-small, not '{o.Backbone}'"),
+    };
+
+    /// <summary>The encoder in a few words for the log: "resnet18 width 16" or "vit-tiny (patch 4, 192-d, 12 blocks)".</summary>
+    public string DescribeBackbone() => MethodOptions.Backbone switch
+    {
+        VisionTransformer.Options v => $"{Options.Backbone} (patch {v.PatchSize}, {v.EmbedDim}-d, {v.Depth} blocks)",
+        _ => $"{Options.Backbone} width {Options.Width}",
     };
 
     /// <summary>`--head-layers`: SimCLR's 2-layer head or SimCLR v2's 3-layer one (Chen et al. 2020b, §2); no other method has the option.</summary>

@@ -47,7 +47,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         int startEpoch = startStep / loader.BatchesPerEpoch;
         metrics.DropRowsAfter(startStep);                                              // epochs this run will redo
         log.WriteLine($"{o.Method}: {recipe.Train.Name} ({recipe.Train.Count} images, {recipe.ImageSize}px, {recipe.Channels} ch), " +
-                      $"{(recipe.Small ? "small" : "paper")} preset, {o.Backbone} width {o.Width}, batch {recipe.BatchSize}, lr {recipe.Lr:G3}, " +
+                      $"{(recipe.Small ? "small" : "paper")} preset, {recipe.DescribeBackbone()}, batch {recipe.BatchSize}, lr {recipe.Lr:G3}, " +
                       $"{recipe.Epochs} epochs of {loader.BatchesPerEpoch} steps → {outDir}");
 
         double loss = point?.LastEpochLoss ?? double.NaN; KnnResult? knn = null;

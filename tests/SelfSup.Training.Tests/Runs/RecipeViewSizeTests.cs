@@ -3,7 +3,8 @@ using Xunit;
 
 namespace SelfSup.Training.Tests;
 
-/// <summary>Photos larger than the paper's crop are trained and evaluated at 224 px, not at their own size.</summary>
+/// <summary>What <see cref="Recipe"/> makes of the image size and backbone: photos larger than the paper's crop are
+/// trained and evaluated at 224 px, not at their own size; a ViT's size is its own, not --width's.</summary>
 public class RecipeViewSizeTests
 {
     static string PhotoFolder(int width, int height)
@@ -35,6 +36,23 @@ public class RecipeViewSizeTests
             Assert.Equal(expected, recipe.ImageSize);
             foreach (var view in recipe.Views.Views.Append(recipe.EvalView))
                 Assert.Equal((3, expected, expected), (view.Channels, view.Height, view.Width));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void A_vit_takes_no_resnet_width_or_stem_and_is_described_by_its_own_size()
+    {
+        string dir = PhotoFolder(32, 32);
+        try
+        {
+            string data = $"folder:{dir}";
+            var vit = Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Backbone = "vit-tiny" });
+            Assert.Equal("vit-tiny (patch 4, 192-d, 12 blocks)", vit.DescribeBackbone());
+            Assert.Equal("resnet18 width 4", Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Width = 4 }).DescribeBackbone());
+            var width = Assert.Throws<ArgumentException>(() => Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Backbone = "vit-tiny", Width = 16 }));
+            Assert.Contains("--width", width.Message);
+            Assert.Throws<ArgumentException>(() => Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Backbone = "vit-small", Stem = "cifar" }));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -52,6 +52,8 @@ def lr_for(recipe, batch_size):
 def build_optimizer(recipe, params, lr):
     if recipe["kind"] == "lars":
         return Lars(params, lr, recipe["momentum"], recipe["wd"], bias_lr_scale=recipe.get("bias_lr_scale", 1.0))
+    if recipe["kind"] == "adamw":                     # MoCo v3's ViTs: AdamW over every parameter, beta2 0.999
+        return torch.optim.AdamW(params, lr, betas=(recipe["momentum"], 0.999), weight_decay=recipe["wd"])
     return torch.optim.SGD(params, lr, momentum=recipe["momentum"], weight_decay=recipe["wd"])
 
 

@@ -20,16 +20,9 @@ public abstract class ResidualBlock : UnaryModule
         return Ops.BatchNormRelu(x, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, bn.Training, bn.Momentum, bn.Eps);
     }
 
-    /// <summary>
-    /// Without autograd (evaluation, a momentum encoder) nothing but this block sees an intermediate activation, so
-    /// after its last use its buffer goes back to the pool at once instead of after the next collection, and the pass
-    /// cycles through a few buffers. The block's input (which the caller owns) is never released.
-    /// </summary>
-    protected static void Release(Tensor intermediate, Tensor input)
-    {
-        if (Grad.IsEnabled || intermediate.Storage == input.Storage) return;  // with a graph, backward still needs it
-        TensorMemory.Recycle(intermediate.Storage);
-    }
+    /// <summary><see cref="NoGradBuffers.Release"/>: without autograd, an intermediate's buffer goes back to the pool
+    /// right after its last use; the block's input is never released.</summary>
+    protected static void Release(Tensor intermediate, Tensor input) => NoGradBuffers.Release(intermediate, input);
 
     protected static Sequential? Shortcut(int inPlanes, int outPlanes, int stride, Generator rng) =>
         stride == 1 && inPlanes == outPlanes ? null

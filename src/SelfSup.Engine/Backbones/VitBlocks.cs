@@ -44,12 +44,16 @@ public sealed class Attention : UnaryModule
     public override Tensor Forward(Tensor x)                                    // (B, L, D)
     {
         int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2], h = NumHeads;
-        var qkv = Ops.Reshape(Qkv.Forward(x), b, l, 3, h, d / h);               // (B, L, 3, H, Dh)
-        qkv = Ops.Permute(qkv, 2, 0, 3, 1, 4);                                  // (3, B, H, L, Dh)
+        var projected = Qkv.Forward(x);                                         // (B, L, 3D)
+        var qkv = Ops.Permute(Ops.Reshape(projected, b, l, 3, h, d / h), 2, 0, 3, 1, 4);   // (3, B, H, L, Dh)
         var attended = Ops.ScaledDotProductAttention(
             Ops.Select(qkv, 0, 0), Ops.Select(qkv, 0, 1), Ops.Select(qkv, 0, 2));   // (B, H, L, Dh)
-        var merged = Ops.Reshape(Ops.Transpose(attended, 1, 2), b, l, d);        // (B, L, D)
-        return Proj.Forward(merged);                                             // (B, L, D)
+        NoGradBuffers.Release(projected, x);
+        var merged = Ops.Reshape(Ops.Transpose(attended, 1, 2), b, l, d);        // (B, L, D), a copy
+        if (merged.Storage != attended.Storage) NoGradBuffers.Release(attended, x);
+        var output = Proj.Forward(merged);                                       // (B, L, D)
+        NoGradBuffers.Release(merged, x);
+        return output;
     }
 }
 
@@ -67,10 +71,19 @@ public sealed class VitMlp : UnaryModule
         Fc2 = Child("fc2", new Linear(hidden, dim, rng));
     }
 
-    public override Tensor Forward(Tensor x) => Fc2.Forward(act.Forward(Fc1.Forward(x)));   // (B, L, D) → (B, L, M) → (B, L, D)
+    public override Tensor Forward(Tensor x)                                    // (B, L, D)
+    {
+        var hidden = Fc1.Forward(x);                                            // (B, L, M)
+        var activated = act.Forward(hidden);                                    // (B, L, M)
+        if (activated.Storage != hidden.Storage) NoGradBuffers.Release(hidden, x);
+        var output = Fc2.Forward(activated);                                    // (B, L, D)
+        NoGradBuffers.Release(activated, x);
+        return output;
+    }
 }
 
-/// <summary>A pre-norm transformer block: x + attn(norm1(x)), then x + mlp(norm2(x)); LayerNorm eps 1e-6 (timm).</summary>
+/// <summary>A pre-norm transformer block: x + attn(norm1(x)), then x + mlp(norm2(x)); LayerNorm eps 1e-6 (timm).
+/// Without autograd its intermediates go back to the pool after their last use (<see cref="NoGradBuffers"/>).</summary>
 public sealed class VitBlock : UnaryModule
 {
     readonly LayerNorm norm1, norm2;
@@ -87,7 +100,12 @@ public sealed class VitBlock : UnaryModule
 
     public override Tensor Forward(Tensor x)                                    // (B, L, D)
     {
-        x = x + Attn.Forward(norm1.Forward(x));
-        return x + Mlp.Forward(norm2.Forward(x));
+        var normed = norm1.Forward(x);                                          // (B, L, D)
+        var attended = Attn.Forward(normed); NoGradBuffers.Release(normed, x);  // (B, L, D)
+        var h = x + attended; NoGradBuffers.Release(attended, x);               // (B, L, D)
+        normed = norm2.Forward(h);                                              // (B, L, D)
+        var mlp = Mlp.Forward(normed); NoGradBuffers.Release(normed, x);        // (B, L, D)
+        var output = h + mlp; NoGradBuffers.Release(mlp, x); NoGradBuffers.Release(h, x);
+        return output;                                                          // (B, L, D)
     }
 }

@@ -126,11 +126,6 @@ public class MethodStepGoldenTests
         method.LoadExtraState(extra);
     }
 
-    static float Distance(Tensor a, Tensor b)
-    {
-        var x = a.ToArray(); var y = b.ToArray();
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++) sum += (double)(x[i] - y[i]) * (x[i] - y[i]);
-        return (float)Math.Sqrt(sum);
-    }
+    static float Distance(Tensor a, Tensor b) =>
+        System.Numerics.Tensors.TensorPrimitives.Distance<float>(a.ToArray(), b.ToArray());     // ‖a − b‖₂
 }

@@ -22,6 +22,14 @@ public static class Checkpoint
 
     public static void Save(string path, CheckpointContent content)
     {
+        using var staged = Stage(path, content);
+        staged.Commit();
+    }
+
+    /// <summary>Writes the checkpoint to a temporary file beside <paramref name="path"/>, to be committed (renamed into
+    /// place) once its state is known to be sound, or disposed (deleted) if not (see <see cref="AtomicFile.Stage"/>).</summary>
+    public static AtomicFile.Staged Stage(string path, CheckpointContent content)
+    {
         var file = new StateDict();
         Append(file, "model.", content.Model);
         Append(file, "optim.", content.Optimizer);
@@ -31,7 +39,7 @@ public static class Checkpoint
         file.Metadata[HashKey] = Hash(file);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
-        SafeTensors.Save(path, file);
+        return AtomicFile.Stage(path, stream => SafeTensors.Write(stream, file));
     }
 
     /// <summary>Reads and verifies a checkpoint; any problem is an InvalidDataException naming the file.</summary>

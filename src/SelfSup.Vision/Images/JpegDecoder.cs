@@ -18,7 +18,16 @@ public static unsafe class JpegDecoder
         if (structure.Truncated)
             throw new InvalidDataException($"{name}: truncated JPEG (the data ends before the end-of-image marker)");
 
-        nint tj = TurboJpegNative.ThreadDecompressor();
+        nint tj = TurboJpegNative.CreateDecompressor();                 // fresh per image: no state carried over
+        try
+        {
+            return Decode(tj, jpeg, structure, name);
+        }
+        finally { TurboJpegNative.tjDestroy(tj); }
+    }
+
+    static RawImage Decode(nint tj, ReadOnlySpan<byte> jpeg, JpegMarkers.Structure structure, string name)
+    {
         fixed (byte* src = jpeg)
         {
             if (TurboJpegNative.tjDecompressHeader3(tj, src, (nuint)jpeg.Length,
@@ -34,7 +43,9 @@ public static unsafe class JpegDecoder
             bool cmyk = colorspace is TurboJpegNative.ColorspaceCmyk or TurboJpegNative.ColorspaceYcck;
             int channels = gray ? 1 : cmyk ? 4 : 3;
             int format = gray ? TurboJpegNative.PixelFormatGray : cmyk ? TurboJpegNative.PixelFormatCmyk : TurboJpegNative.PixelFormatRgb;
-            var pixels = GC.AllocateUninitializedArray<byte>(width * height * channels);
+            // Zeroed, not uninitialised: after a recoverable error (corrupt entropy data) libjpeg may leave rows unwritten,
+            // and those must read the same on every decode, not whatever the heap held.
+            var pixels = new byte[width * height * channels];
             fixed (byte* dst = pixels)
             {
                 if (TurboJpegNative.tjDecompress2(tj, src, (nuint)jpeg.Length, dst, width, width * channels, height,
@@ -47,12 +58,8 @@ public static unsafe class JpegDecoder
         }
     }
 
-    static InvalidDataException Failure(nint tj, string name, string what)
-    {
-        var detail = TurboJpegNative.ErrorText(tj);
-        TurboJpegNative.ResetThreadDecompressor();
-        return new InvalidDataException($"{name}: {what} ({detail})");
-    }
+    static InvalidDataException Failure(nint tj, string name, string what) =>
+        new($"{name}: {what} ({TurboJpegNative.ErrorText(tj)})");
 
     /// <summary>PIL's reading of CMYK JPEGs: samples are Adobe-inverted, so R = muldiv255(C, K), etc.</summary>
     static RawImage CmykToRgb(byte[] cmyk, int width, int height)

@@ -253,4 +253,20 @@ public class HostileFileTests
         BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.Iso.Append(Crc32.Iso.Compute(type), data));
         s.Write(word);
     }
+
+    [Fact]
+    public void A_jpeg_without_its_quantisation_table_fails_the_same_after_good_jpegs_on_the_same_thread()
+    {
+        var good = Fixtures.Bytes("rgb420_q50_40x24.jpg");
+        var broken = (byte[])good.Clone();
+        int dqt = broken.AsSpan().IndexOf([(byte)0xFF, (byte)0xDB]);
+        broken[dqt + 1] = 0xFE;                                            // DQT becomes a comment: no table defined
+        string alone = Rejects(broken).Message;
+        Assert.Contains("Quantization table", alone);
+        for (int round = 0; round < 3; round++)
+        {
+            ImageDecoder.Decode(good, Name);                               // fills a reused decoder's tables
+            Assert.Equal(alone, Rejects(broken).Message);
+        }
+    }
 }

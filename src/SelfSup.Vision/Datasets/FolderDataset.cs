@@ -22,8 +22,6 @@ public sealed record BadFile(string Path, string Reason);
 /// </summary>
 public sealed class FolderDataset : IImageDataset
 {
-    const int MaxConsecutiveBad = 64;
-
     readonly string[] paths;
     readonly int[]? labels;
     readonly ConcurrentDictionary<string, BadFile> decodeFailures = new();
@@ -54,16 +52,20 @@ public sealed class FolderDataset : IImageDataset
     public string Describe(int index) => paths[index];
     public int Label(int index) => labels is null ? -1 : labels[index];
 
-    /// <summary>Decodes image <paramref name="index"/>; see the class summary for what happens to unreadable files.</summary>
+    /// <summary>Decodes image <paramref name="index"/>; see the class summary for what happens to unreadable files. Under
+    /// <see cref="BadFilePolicy.Skip"/> the substitute is the next readable file (wrapping around), however many
+    /// unreadable ones come first; files already known to be unreadable are passed over without decoding them again. Only a
+    /// split with no readable file left is an error.</summary>
     public RawImage Image(int index)
     {
-        for (int attempt = 0; attempt < Math.Min(Count, MaxConsecutiveBad); attempt++)
+        for (int attempt = 0; attempt < Count; attempt++)
         {
             int j = (index + attempt) % Count;
+            if (Policy == BadFilePolicy.Skip && decodeFailures.ContainsKey(paths[j])) continue;
             if (TryLoad(j, out var image, out _)) return image!;
             if (Policy == BadFilePolicy.Fail) return ImageDecoder.Load(paths[j]);    // throws again, naming the file
         }
-        throw new InvalidDataException($"{paths[index]} and the {Math.Min(Count, MaxConsecutiveBad) - 1} files after it are unreadable");
+        throw new InvalidDataException($"{Root}: no usable image left: all {Count} files are unreadable (see the warnings above)");
     }
 
     /// <summary>Decodes image <paramref name="index"/> without substitution; a failure is recorded in <see cref="BadFiles"/>.</summary>

@@ -12,11 +12,12 @@ public static class CommandLine
           train --method NAME --data SPEC [--backbone resnet18|resnet34|resnet50|vit-tiny|vit-small] [--width W] [--stem cifar|imagenet]
                 [--preset small|paper] [--epochs N] [--batch-size N] [--lr X] [--head-layers 2|3] [--out DIR] [--seed N]
                 [--config FILE.yaml] [--resume [auto|FILE]] [--checkpoint-every-steps N]
-                [--knn-every N] [--knn-train-limit N] [--train-limit N] [--loader-threads N] [--json]
+                [--knn-every N] [--knn-train-limit N] [--train-limit N] [--loader-threads N] [--skip-nonfinite N] [--json]
                                                          pretrain an encoder (progress on stderr; --json: result on stdout)
                 --config: any of these options as 'key: value' lines (batch-size: 256); flags override the file
                 --resume: continue the newest valid checkpoint in --out made with the same options (or FILE)
                 --checkpoint-every-steps: also save last.safetensors every N steps (default: every ~10 minutes)
+                --skip-nonfinite: skip up to N batches whose loss or gradients are NaN/inf (default 0: stop at the first)
           eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--probe-from-head-layer K] [--json]
           eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--probe-from-head-layer K] [--json]
           export --checkpoint FILE --out FILE.safetensors|FILE.onnx [--format safetensors|onnx]

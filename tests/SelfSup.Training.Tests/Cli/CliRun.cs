@@ -9,7 +9,8 @@ static class CliRun
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(params string[] args)
+    /// <summary>How to start `selfsup ARGS` with stdout and stderr redirected.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "selfsup.dll");
         Assert.True(File.Exists(cli), $"{cli} is missing");
@@ -19,7 +20,12 @@ static class CliRun
         };
         info.ArgumentList.Add(cli);
         foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
+        return info;
+    }
+
+    public static Result Run(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))

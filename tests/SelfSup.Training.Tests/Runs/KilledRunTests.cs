@@ -11,18 +11,11 @@ public class KilledRunTests : IDisposable
     readonly string root = Directory.CreateTempSubdirectory("selfsup-killed-").FullName;
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    /// <summary>Starts the CLI (selfsup.dll, copied beside the tests by the project reference) with
+    /// <summary>Starts the CLI (<see cref="CliRun.StartInfo"/>) with
     /// <paramref name="args"/>; stderr is collected into <paramref name="stderr"/>.</summary>
     static Process Start(string[] args, StringBuilder stderr)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "selfsup.dll");
-        Assert.True(File.Exists(cli), $"{cli} is missing");
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        };
-        info.ArgumentList.Add(cli);
-        foreach (var a in args) info.ArgumentList.Add(a);
+        var info = CliRun.StartInfo(args);
         var process = new Process { StartInfo = info };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
         process.OutputDataReceived += (_, _) => { };

@@ -9,6 +9,8 @@ namespace SelfSup.Training;
 /// <summary>
 /// The training loop of `selfsup train`: for each batch of views, the method's loss, backward, optimiser step and the
 /// method's after-step update; after each epoch a kNN monitor, a metrics.csv row and a checkpoint (plus last.safetensors).
+/// A batch whose loss or gradients are not finite never reaches the weights (<see cref="NonFiniteGuard"/>), and a
+/// checkpoint is committed only once the next batch has proved its state (<see cref="VerifiedCheckpoints"/>).
 /// </summary>
 public sealed class Trainer(Recipe recipe, TextWriter log)
 {

@@ -4,7 +4,7 @@ namespace SelfSup.Cli;
 
 /// <summary>
 /// Reads `--name value` and `--flag` options of one command; every option must be known to the command,
-/// so a typo is an error naming the option, not a silent default.
+/// so a typo is an error naming the option, not a silent default, and may be given once.
 /// </summary>
 sealed class ArgReader
 {
@@ -17,13 +17,15 @@ sealed class ArgReader
         for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
-            if (flags.Contains(a)) values[a] = null;
-            else if (valued.Contains(a))
+            if (!flags.Contains(a) && !valued.Contains(a)) throw new UsageException($"{command}: unknown option '{a}'");
+            string? value = null;
+            if (valued.Contains(a))
             {
                 if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"{command}: {a} needs a value");
-                values[a] = args[++i];
+                value = args[++i];
             }
-            else throw new UsageException($"{command}: unknown option '{a}'");
+            if (!values.TryAdd(a, value))                                       // last-wins would hide a mistake
+                throw new UsageException($"{command}: {a} is given twice" + (value is null ? "" : $" ('{values[a]}' and '{value}')"));
         }
     }
 

@@ -41,6 +41,7 @@ public static class CommandLine
     {
         int at = Array.IndexOf(args, "--threads");
         if (at < 0 || args[0] == "bench") return args;                     // bench reads --threads itself
+        if (Array.IndexOf(args, "--threads", at + 1) > at) throw new UsageException("--threads is given twice");
         if (at + 1 >= args.Length || !int.TryParse(args[at + 1], out int threads) || threads < 1)
             throw new UsageException("--threads needs a positive integer");
         SelfSup.Engine.Kernels.Workers.Threads = threads;

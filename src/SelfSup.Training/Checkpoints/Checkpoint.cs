@@ -32,6 +32,15 @@ public static class Checkpoint
     /// reader would refuse (<see cref="InvalidDataException"/>).</summary>
     public static void Save(string path, CheckpointContent content)
     {
+        using var staged = Stage(path, content);
+        staged.Commit();
+    }
+
+    /// <summary>Writes the checkpoint to a temporary file beside <paramref name="path"/>, to be committed (renamed into
+    /// place) once its state is known to be sound, or disposed (deleted) if not (see <see cref="AtomicFile.Stage"/>).
+    /// Refuses non-finite state and invalid metadata as <see cref="Save"/> does.</summary>
+    public static AtomicFile.Staged Stage(string path, CheckpointContent content)
+    {
         if (FirstNonFinite(content) is { } bad) throw new NonFiniteStateException(path, bad);
         CheckpointInfo.Validate(content.Info, content.Model, path);
         var file = new StateDict();
@@ -42,7 +51,7 @@ public static class Checkpoint
         file.Metadata[VersionKey] = FormatVersion;
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);
-        SafeTensors.Save(path, file, DigestKey);
+        return AtomicFile.Stage(path, stream => SafeTensors.Write(stream, file, DigestKey));
     }
 
     /// <summary>

@@ -9,6 +9,10 @@ public sealed record KnnResult(double Top1, double Top5, int K, float Temperatur
 /// Weighted k-nearest-neighbour classification on L2-normalised features, the monitor of Wu et al. 2018
 /// (Instance Discrimination, test.py; also MoCo's CIFAR demo): each of the k most cosine-similar training
 /// features votes for its class with weight exp(similarity / T); classes are ranked by total vote.
+/// The weights are computed relative to the row's best similarity, exp((s − s_max) / T), which ranks the classes
+/// exactly as exp(s / T) does but cannot overflow at small T. A test image counts as correct (top-1) only when its
+/// class's vote is strictly the largest: a tie is not a prediction, so features that collapse to one point or a
+/// vote that saturates cannot score. Non-finite features (a diverged checkpoint) are an error, not a score.
 /// </summary>
 public static class KnnClassifier
 {
@@ -27,6 +31,11 @@ public static class KnnClassifier
         if (trainLabels.Length != nTrain || testLabels.Length != nTest)
             throw new ArgumentException("kNN: labels and features differ in count");
         if (nTrain == 0 || nTest == 0) throw new ArgumentException("kNN needs training and test features");
+        if (!(temperature > 0) || !float.IsFinite(temperature))
+            throw new ArgumentException($"kNN temperature must be a positive number, not {temperature}");
+        if (k < 1) throw new ArgumentException($"kNN k must be at least 1, not {k}");
+        RequireFinite(trainFeatures, "training");
+        RequireFinite(testFeatures, "test");
         k = Math.Min(k, nTrain);
         int top1 = 0, top5 = 0;
         var votes = new double[numClasses];
@@ -41,14 +50,26 @@ public static class KnnClassifier
             for (int i = 0; i < n; i++)
             {
                 Array.Clear(votes);
+                double best = v[i * k];                                              // TopK sorts: the largest first
                 for (int j = 0; j < k; j++)
-                    votes[trainLabels[indices.Data[i * k + j]]] += Math.Exp(v[i * k + j] / temperature);
+                    votes[trainLabels[indices.Data[i * k + j]]] += Math.Exp((v[i * k + j] - best) / temperature);   // in (0, 1]
                 int truth = testLabels[start + i];
-                int rank = votes.Count(score => score > votes[truth]);               // classes strictly ahead of the truth
+                int rank = 0;                                                        // other classes at or ahead of the truth
+                for (int c = 0; c < numClasses; c++) if (c != truth && votes[c] >= votes[truth]) rank++;
                 if (rank == 0) top1++;
                 if (rank < 5) top5++;
             }
         }
         return new KnnResult((double)top1 / nTest, (double)top5 / nTest, k, temperature, nTest);
+    }
+
+    static void RequireFinite(Tensor features, string split)
+    {
+        var data = features.Contiguous().Span;
+        int bad = 0;
+        foreach (var x in data) if (!float.IsFinite(x)) bad++;
+        if (bad > 0)
+            throw new InvalidDataException(
+                $"kNN: {bad} of {data.Length} {split} feature values are not finite (NaN or infinity): the encoder's weights or inputs have diverged");
     }
 }

@@ -8,7 +8,8 @@ namespace SelfSup.Training;
 /// <summary>
 /// `selfsup train --config FILE.yaml`: a flat YAML mapping of option keys (the flag names without dashes,
 /// <c>batch-size: 256</c>) to values, with comments; command-line flags given too override it. Unknown keys, nested
-/// values and bad values are errors naming the file, line and key. A run folder keeps its resolved options (every option,
+/// values, empty values (<c>epochs:</c>) and bad values are errors naming the file, line and key; <c>null</c> or <c>~</c>
+/// asks for the option's default. A run folder keeps its resolved options (every option,
 /// the recipe's defaults filled in) as config.yaml, which loads back to the same <see cref="TrainOptions"/>.
 /// </summary>
 public static class ConfigFile
@@ -47,7 +48,10 @@ public static class ConfigFile
                 throw new ArgumentException($"{where}: unknown key{hint} (known: {string.Join(", ", OptionTable.Keys)})");
             }
             if (valueNode is not YamlScalarNode scalar) throw new ArgumentException($"{where}: needs a single value, not a list or mapping");
-            bool isNull = scalar.Style is ScalarStyle.Plain or ScalarStyle.Any && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
+            bool plain = scalar.Style is ScalarStyle.Plain or ScalarStyle.Any;
+            if (plain && scalar.Value is null or "")                             // 'epochs:' alone: a value forgotten, not a default asked for
+                throw new ArgumentException($"{where}: has no value (write one, 'null' for the default, or remove the line)");
+            bool isNull = plain && scalar.Value is "~" or "null" or "Null" or "NULL";
             settings.Add(new OptionSetting(key, isNull ? null : scalar.Value, where));
         }
         return settings;

@@ -65,6 +65,9 @@ public sealed record ResumePoint(string Path, CheckpointContent Content, int Ste
     /// <summary>Sum of the losses of the steps already done in the checkpoint's unfinished epoch (0 at an epoch end).</summary>
     public double EpochLossSum => double.TryParse(Content.Info.GetValueOrDefault("epoch_loss_sum"), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
+    /// <summary>Batches of the checkpoint's unfinished epoch skipped for a non-finite loss (--skip-nonfinite; 0 if none).</summary>
+    public int EpochSkipped => int.TryParse(Content.Info.GetValueOrDefault("epoch_skipped"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : 0;
+
     /// <summary>Mean loss of the last finished epoch, if recorded (a run resumed at its very end reports it).</summary>
     public double LastEpochLoss => double.TryParse(Content.Info.GetValueOrDefault("loss"), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SelfSup.Engine;
+using SelfSup.Engine.IO;
 using SelfSup.Methods;
 using SelfSup.Vision;
 
@@ -51,40 +52,58 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
                       $"{recipe.Epochs} epochs of {loader.BatchesPerEpoch} steps → {outDir}");
 
         double loss = point?.LastEpochLoss ?? double.NaN; KnnResult? knn = null;
+        var guard = new NonFiniteGuard(method, optimizer, o.SkipNonfinite);
+        using var saves = new VerifiedCheckpoints(point?.Path, point?.Step ?? 0);
         var lastSave = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int epoch = startEpoch; epoch < recipe.Epochs; epoch++)
         {
             var epochStart = System.Diagnostics.Stopwatch.GetTimestamp();
             int firstBatch = epoch == startEpoch ? startStep % loader.BatchesPerEpoch : 0;      // a mid-epoch resume skips the batches done
             var bar = new ProgressBar($"epoch {epoch + 1}/{recipe.Epochs}", loader.BatchesPerEpoch);
-            double lossSum = firstBatch > 0 ? point!.EpochLossSum : 0; int steps = firstBatch, images = 0;
+            double lossSum = firstBatch > 0 ? point!.EpochLossSum : 0;
+            int steps = firstBatch, skipped = firstBatch > 0 ? point!.EpochSkipped : 0, images = 0;
             float lr = 0;
             foreach (var batch in loader.Epoch(epoch, firstBatch))
             {
                 int step = epoch * loader.BatchesPerEpoch + steps;
                 lr = schedule.At(step);
                 optimizer.Lr = lr;
+                guard.BeforeForward();
                 var l = method.Loss(batch.Views.Take(method.ViewCount).ToArray(), batch.Indices);    // scalar
-                optimizer.ZeroGrad();
-                l.Backward();
-                optimizer.Step();
-                method.AfterStep(step, totalSteps);
                 float value = l.Item();
-                if (!float.IsFinite(value)) throw new InvalidOperationException($"loss became {value} at epoch {epoch + 1}, step {steps + 1}; try a lower --lr");
-                report.Step(step, value, lr);
-                lossSum += value; steps++; images += batch.Count;
+                optimizer.ZeroGrad();
+                if (float.IsFinite(value)) l.Backward();
+                string where = $"epoch {epoch + 1}, step {steps + 1} (global step {step + 1})";
+                if (guard.Problem(value) is { } problem)                                   // before the step touches any weight
+                {
+                    if (!guard.CanSkip) throw Diverged(problem, where, saves.LastGood);
+                    guard.Skip();
+                    log.WriteLine($"warning: skipped the batch of {where}: {problem} ({guard.Skipped} of --skip-nonfinite {o.SkipNonfinite})");
+                    skipped++;
+                }
+                else
+                {
+                    saves.Commit();                                                        // this batch proved the state before it
+                    optimizer.Step();
+                    if (guard.WeightProblem() is { } overflow) throw Diverged(overflow, where, saves.LastGood);
+                    method.AfterStep(step, totalSteps);
+                    report.Step(step, value, lr);
+                    lossSum += value; images += batch.Count;
+                }
+                steps++;
                 double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(epochStart).TotalSeconds;
-                bar.Report(steps, $"loss {lossSum / steps:F4} lr {lr:G3} {images / seconds:F0} img/s");
+                bar.Report(steps, $"loss {MeanLoss(lossSum, steps - skipped):F4} lr {lr:G3} {images / seconds:F0} img/s");
                 bool stopping = StopAfterStep > 0 && step + 1 >= StopAfterStep;
                 if (steps < loader.BatchesPerEpoch && (stopping || MidEpochSaveDue(steps, lastSave)))
                 {
-                    Checkpoint.Save(last, Content(method, optimizer, rng, resolved, epoch, step + 1, lossSum, loss));
+                    saves.Stage(step + 1, Content(method, optimizer, rng, resolved, epoch, step + 1, lossSum, skipped, loss), last);
+                    if (stopping) saves.Commit();
                     lastSave = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
                 if (stopping && steps < loader.BatchesPerEpoch)
-                    return new TrainResult(o.Method, epoch, lossSum / steps, null, null, last, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    return new TrainResult(o.Method, epoch, MeanLoss(lossSum, steps - skipped), null, null, last, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
-            loss = lossSum / Math.Max(steps, 1);
+            loss = MeanLoss(lossSum, steps - skipped);
             double epochSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(epochStart).TotalSeconds;
             bool monitor = epoch == recipe.Epochs - 1 || (o.KnnEvery > 0 && (epoch + 1) % o.KnnEvery == 0);
             if (monitor && recipe.Data.Test is { } test && test.Label(0) >= 0)
@@ -96,16 +115,44 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
             metrics.Append(epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, loss, lr, monitor ? knn?.Top1 : null, monitor ? knn?.Top5 : null,
                 images / epochSeconds, epochSeconds);
             report.Epoch(epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, loss, lr, monitor ? knn?.Top1 : null, monitor ? knn?.Top5 : null, images / epochSeconds);
-            var content = Content(method, optimizer, rng, resolved, epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, 0, loss);
-            Checkpoint.Save(Path.Combine(outDir, $"epoch-{epoch + 1:D3}.safetensors"), content);
-            Checkpoint.Save(last, content);
+            var content = Content(method, optimizer, rng, resolved, epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, 0, 0, loss);
+            saves.Stage((epoch + 1) * loader.BatchesPerEpoch, content, Path.Combine(outDir, $"epoch-{epoch + 1:D3}.safetensors"), last);
+            bool ending = epoch + 1 == recipe.Epochs || (StopAfterStep > 0 && (epoch + 1) * loader.BatchesPerEpoch >= StopAfterStep);
+            if (ending) saves.Commit();                                                // no next batch will prove it
             lastSave = System.Diagnostics.Stopwatch.GetTimestamp();
             if (StopAfterStep > 0 && (epoch + 1) * loader.BatchesPerEpoch >= StopAfterStep && epoch + 1 < recipe.Epochs)
                 return new TrainResult(o.Method, epoch + 1, loss, knn?.Top1, knn?.Top5, last, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
+        if (point is not null && startStep == totalSteps) knn = FinishCompletedRun(point, last, method, report);
         return new TrainResult(o.Method, recipe.Epochs, loss, knn?.Top1, knn?.Top5, last,
             System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
+
+    /// <summary>A resumed run whose newest checkpoint is already at the last step (the process was killed after the final
+    /// epoch's checkpoint, e.g. while saving last.safetensors): last.safetensors becomes that checkpoint, and the final kNN
+    /// the killed process may not have reported runs on its weights, so "done" always means the final state and result.</summary>
+    KnnResult? FinishCompletedRun(ResumePoint point, string last, SslMethod method, RunReporter report)
+    {
+        var o = recipe.Options;
+        if (Path.GetFullPath(point.Path) != Path.GetFullPath(last))
+        {
+            AtomicFile.Write(last, to => { using var from = File.OpenRead(point.Path); from.CopyTo(to); });
+            log.WriteLine($"resume: the run was complete; {Path.GetFileName(last)} is now {Path.GetFileName(point.Path)} (step {point.Step})");
+        }
+        if (recipe.Data.Test is not { } test || test.Label(0) < 0) return null;
+        var knn = Evaluation.Knn(method.Backbone, recipe.Data.Train, test, recipe.EvalView, o.KnnK, o.KnnTemperature, o.KnnTrainLimit, o.LoaderThreads, log, report.Features);
+        log.WriteLine($"final: kNN top-1 {knn.Top1:P2} top-5 {knn.Top5:P2}");
+        return knn;
+    }
+
+    /// <summary>Mean of the losses of <paramref name="counted"/> steps (NaN when none was taken).</summary>
+    static double MeanLoss(double sum, int counted) => counted > 0 ? sum / counted : double.NaN;
+
+    /// <summary>The error that ends a diverged run: what was not finite, where, and the checkpoint that is still good.</summary>
+    static InvalidOperationException Diverged(string problem, string where, (string Path, int Step)? lastGood) =>
+        new($"training diverged at {where}: {problem}; the step was not applied. " +
+            (lastGood is { } g ? $"Last good checkpoint: {g.Path} (step {g.Step}). " : "No checkpoint was written yet. ") +
+            "Try a lower --lr, or --skip-nonfinite N to skip up to N such batches");
 
     /// <summary>Minutes of training between mid-epoch saves when <see cref="TrainOptions.CheckpointEverySteps"/> is not given.</summary>
     public const double DefaultCheckpointMinutes = 10;
@@ -149,9 +196,10 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
     /// <param name="epoch">Epochs finished.</param>
     /// <param name="step">Global steps done (the next step to run).</param>
     /// <param name="epochLossSum">Losses summed over the steps done in the unfinished epoch (0 at its end).</param>
+    /// <param name="epochSkipped">Batches of the unfinished epoch skipped for a non-finite loss (not in the sum).</param>
     /// <param name="lastEpochLoss">Mean loss of the last finished epoch.</param>
     CheckpointContent Content(SslMethod method, Engine.Optim.Optimizer optimizer, Generator rng, TrainOptions resolved, int epoch, int step,
-        double epochLossSum, double lastEpochLoss)
+        double epochLossSum, int epochSkipped, double lastEpochLoss)
     {
         var o = recipe.Options;
         var b = recipe.MethodOptions.Backbone;
@@ -163,6 +211,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
             ["backbone"] = BackboneSpec.From(b, recipe.ImageSize).ToJson(),
             ["rng"] = ResumePoint.FormatGenerator(rng),
             ["epoch_loss_sum"] = epochLossSum.ToString("R", CultureInfo.InvariantCulture),
+            ["epoch_skipped"] = epochSkipped.ToString(CultureInfo.InvariantCulture),
             ["loss"] = lastEpochLoss.ToString("R", CultureInfo.InvariantCulture),
         };
         return new CheckpointContent(method.StateDict(), optimizer.StateDict(), method.ExtraState(), info);

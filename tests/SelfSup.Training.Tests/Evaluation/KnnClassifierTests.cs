@@ -39,4 +39,46 @@ public class KnnClassifierTests
         Assert.Equal(0.0, r.Top1);
         Assert.Equal(1.0, r.Top5);
     }
+
+    [Fact]
+    public void Non_finite_features_are_an_error_naming_the_cause()
+    {
+        var train = Rows([1, 0], [0, 1]);
+        var nan = Tensor.From([float.NaN, float.NaN, float.NaN, float.NaN], 2, 2);
+        var e = Assert.Throws<InvalidDataException>(() => KnnClassifier.Evaluate(train, [0, 1], nan, [0, 1], 2, k: 2));
+        Assert.Contains("not finite", e.Message);
+        Assert.Throws<InvalidDataException>(() => KnnClassifier.Evaluate(nan, [0, 1], train, [0, 1], 2, k: 2));
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-0.1f)]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void Temperature_must_be_positive(float t)
+    {
+        var train = Rows([1, 0], [0, 1]);
+        Assert.Throws<ArgumentException>(() => KnnClassifier.Evaluate(train, [0, 1], train, [0, 1], 2, k: 2, temperature: t));
+    }
+
+    [Fact]
+    public void Ties_do_not_count_as_correct()
+    {
+        // Collapsed features: every training row is the same point, half of each class; each class's vote ties.
+        var train = Rows([1, 0], [1, 0], [1, 0], [1, 0]);
+        var test = Rows([1, 0], [1, 0]);
+        var r = KnnClassifier.Evaluate(train, [0, 0, 1, 1], test, [0, 1], 2, k: 4);
+        Assert.Equal(0.0, r.Top1);
+    }
+
+    [Fact]
+    public void A_tiny_temperature_ranks_as_the_nearest_neighbour_without_overflow()
+    {
+        // exp(s / 1e-4) overflows a double for every s > 0.071: all votes became infinite and tied, and a tie counted
+        // as correct. Relative to the best similarity, the nearest neighbour's class wins, as T → 0 should give.
+        var train = Rows([1, 0.05f], [1, -0.3f], [1, -0.35f]);
+        var test = Rows([1, 0]);
+        Assert.Equal(1.0, KnnClassifier.Evaluate(train, [0, 1, 1], test, [0], 2, k: 3, temperature: 1e-4f).Top1);
+        Assert.Equal(0.0, KnnClassifier.Evaluate(train, [0, 1, 1], test, [1], 2, k: 3, temperature: 1e-4f).Top1);
+    }
 }

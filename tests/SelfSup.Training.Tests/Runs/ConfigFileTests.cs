@@ -121,4 +121,13 @@ public class ConfigFileTests : IDisposable
         var again = Recipe.Resolve(saved);                                      // and it trains the same recipe
         Assert.Equal((recipe.Epochs, recipe.BatchSize, recipe.Lr, recipe.Small), (again.Epochs, again.BatchSize, again.Lr, again.Small));
     }
+
+    [Fact]
+    public void A_key_without_a_value_is_an_error_while_null_asks_for_the_default()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ConfigFile.Parse("method: simclr\nepochs:\n", "run.yaml"));
+        Assert.StartsWith("run.yaml:2: epochs: has no value", e.Message);
+        Assert.Null(Assert.Single(ConfigFile.Parse("epochs: null\n", "run.yaml")).Value);
+        Assert.Null(Assert.Single(ConfigFile.Parse("epochs: ~\n", "run.yaml")).Value);
+    }
 }

@@ -75,6 +75,24 @@ public class ResumeTests : IDisposable
     }
 
     [Fact]
+    public void A_run_killed_while_saving_its_final_last_checkpoint_resumes_to_the_final_state_and_result()
+    {
+        var straight = Train(Options("mocov2", "run"));
+        string dir = Path.Combine(root, "run"), last = Path.Combine(dir, "last.safetensors");
+        var final = File.ReadAllBytes(Path.Combine(dir, "epoch-002.safetensors"));
+        // What a kill during the final save leaves: epoch-002 complete, last.safetensors still at epoch 1, a partial temporary.
+        File.Copy(Path.Combine(dir, "epoch-001.safetensors"), last, overwrite: true);
+        File.WriteAllBytes(last + ".tmp-0badf00d", final[..100]);
+        File.SetLastWriteTimeUtc(last, DateTime.UtcNow.AddMinutes(-5));
+        var log = new StringWriter();
+        var resumed = Train(Options("mocov2", "run", resume: "auto"), log);
+        Assert.Equal(final, File.ReadAllBytes(last));
+        Assert.Equal(straight.KnnTop1, resumed.KnnTop1);                       // the final kNN is reported, on the final weights
+        Assert.Equal(straight.Loss, resumed.Loss);
+        Assert.Contains("last.safetensors is now epoch-002.safetensors (step 8)", log.ToString());
+    }
+
+    [Fact]
     public void A_corrupt_or_truncated_newest_checkpoint_is_skipped_for_the_previous_valid_one()
     {
         var straight = Train(Options("mocov2", "run"));

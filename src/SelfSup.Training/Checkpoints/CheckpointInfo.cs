@@ -26,6 +26,7 @@ public static class CheckpointInfo
         ["backbone"] = _ => null,                                   // parsed and checked in full by BackboneSpec, below
         ["rng"] = v => ParseGenerator(v) is null ? "is not 4 comma-separated hexadecimal words" : null,
         ["epoch_loss_sum"] = v => Real(v, allowNaN: false),
+        ["epoch_skipped"] = v => Integer(v, 0, int.MaxValue),      // batches of the unfinished epoch skipped (--skip-nonfinite)
         ["loss"] = v => Real(v, allowNaN: true),                   // NaN: no epoch finished yet
     };
 

@@ -74,16 +74,31 @@ public static class CommandLine
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine($"selfsup: {e.Message}");
+            Console.Error.WriteLine($"selfsup: {OneLine(e.Message)}");
             return 2;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
                                        or InvalidOperationException or KeyNotFoundException or DllNotFoundException or NotSupportedException)
         {
-            Console.Error.WriteLine($"selfsup: {e.Message}");
+            Console.Error.WriteLine($"selfsup: {OneLine(e.Message)}");
             return 1;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Bad input is reported above by the readers' own errors; anything else is a bug in SelfSup. Still one line
+            // (no stack trace for the user), with what a bug report needs; SELFSUP_DEBUG=1 prints the trace too.
+            Console.Error.WriteLine($"selfsup: internal error: {e.GetType().Name}: {OneLine(e.Message)} " +
+                                    "(a bug; please report it with the command; SELFSUP_DEBUG=1 shows the stack trace)");
+            if (Environment.GetEnvironmentVariable("SELFSUP_DEBUG") == "1") Console.Error.WriteLine(e);
+            return InternalErrorExitCode;
+        }
     }
+
+    /// <summary>Exit code of an internal error (sysexits' EX_SOFTWARE): not bad input (1) or a usage mistake (2).</summary>
+    public const int InternalErrorExitCode = 70;
+
+    /// <summary>A message as one line: a line break from anywhere (a file's text quoted in it) cannot split the report.</summary>
+    static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }
 
 /// <summary>A command-line mistake by the user: reported as one line, exit code 2.</summary>

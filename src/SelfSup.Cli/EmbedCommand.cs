@@ -24,7 +24,7 @@ static class EmbedCommand
         int threads = a.Int("--loader-threads", 1) ?? 2;
         bool normalize = a.Has("--normalize");
 
-        var encoder = TrainedEncoder.Load(checkpoint);
+        var encoder = TrainedEncoder.Load(checkpoint, Console.Error);
         var splits = DataSpec.Parse(spec, BadFilePolicy.Fail);                  // a substituted image would mislabel its row
         var data = split == "train" ? splits.Train : splits.Test ?? throw new ArgumentException($"{spec} has no test split");
         var embeddings = EmbeddingWriter.Compute(encoder, data, normalize, threads);

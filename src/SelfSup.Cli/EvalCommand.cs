@@ -16,7 +16,7 @@ static class EvalCommand
         var a = new ArgReader("eval " + args[0], args[1..],
             new HashSet<string> { "--checkpoint", "--data", "--k", "--temperature", "--epochs", "--lr", "--loader-threads", "--probe-from-head-layer" }, new HashSet<string> { "--json" });
         var checkpoint = a.Required("--checkpoint");
-        var trained = TrainedEncoder.Load(checkpoint);
+        var trained = TrainedEncoder.Load(checkpoint, Console.Error);
         int headLayer = a.Int("--probe-from-head-layer", 0) ?? 0;
         UnaryModule encoder = headLayer == 0 ? trained.Backbone
             : HeadLayerEncoder.FromCheckpoint(trained.Backbone, trained.HeadWeights, headLayer, checkpoint);

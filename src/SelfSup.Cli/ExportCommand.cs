@@ -15,7 +15,7 @@ static class ExportCommand
         var format = a.String("--format") ?? (output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? "onnx" : "safetensors");
         if (format is not ("safetensors" or "onnx")) throw new UsageException($"export: unknown format '{format}' (safetensors or onnx)");
         AtomicFile.CheckFolder(output);                                          // fail before the checkpoint is read
-        var encoder = TrainedEncoder.Load(checkpoint);
+        var encoder = TrainedEncoder.Load(checkpoint, Console.Error);
         if (format == "onnx") EncoderExport.SaveOnnx(encoder, output);
         else EncoderExport.SaveSafeTensors(encoder, output);
         var architecture = EncoderExport.Architecture(encoder.Spec);

@@ -23,7 +23,7 @@ static class NeighboursCommand
         var outDir = Path.GetDirectoryName(Path.GetFullPath(output))!;
         if (!Directory.Exists(outDir)) throw new DirectoryNotFoundException($"neighbours: folder {outDir} does not exist");
 
-        var trained = TrainedEncoder.Load(checkpoint);
+        var trained = TrainedEncoder.Load(checkpoint, Console.Error);
         var backbone = trained.Backbone;
         var data = DataSpec.Parse(a.Required("--data"));
         var test = data.Test ?? throw new ArgumentException($"{a.Required("--data")} has no test split to take query images from");

@@ -21,6 +21,13 @@ public static class SafeTensors
     /// </summary>
     public static void Save(string path, StateDict state) => AtomicFile.Write(path, stream => Write(stream, state));
 
+    /// <summary>
+    /// Writes <paramref name="state"/> atomically with its <see cref="SafeTensorsDigest"/> (SHA-256 of the whole
+    /// file's meaning) stored as the metadata entry <paramref name="digestKey"/>; <see cref="LoadWithDigest"/> recomputes it.
+    /// </summary>
+    public static void Save(string path, StateDict state, string digestKey) =>
+        AtomicFile.Write(path, stream => Write(stream, state, digestKey));
+
     /// <summary>The bytes of a safetensors file holding <paramref name="state"/>.</summary>
     public static byte[] Serialize(StateDict state)
     {
@@ -31,16 +38,30 @@ public static class SafeTensors
 
     /// <summary>
     /// Writes the header (padded with spaces so the data starts at a multiple of 8), then each tensor's data in
-    /// state-dict order. Throws <see cref="ArgumentException"/> before writing anything for a name that would
-    /// collide with <c>__metadata__</c>.
+    /// state-dict order. With <paramref name="digestKey"/>, the metadata also gets that entry, the digest of everything
+    /// else (see <see cref="SafeTensorsDigest"/>). Throws <see cref="ArgumentException"/> before writing anything for
+    /// a name that would collide with <c>__metadata__</c>.
     /// </summary>
-    public static void Write(Stream stream, StateDict state)
+    public static void Write(Stream stream, StateDict state, string? digestKey = null)
     {
-        var header = BuildHeader(state);
+        var entries = Layout(state);
+        var metadata = state.Metadata.Where(kv => kv.Key != digestKey).ToList();
+        if (digestKey is not null)
+        {
+            using var digest = new SafeTensorsDigest(metadata, digestKey, entries, entries.Count == 0 ? 0 : entries[^1].End);
+            WriteData(new SafeTensorsDigest.DataStream(digest), state);
+            metadata.Add(new(digestKey, digest.Finish()));
+        }
+        var header = BuildHeader(entries, metadata);
         Span<byte> size = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(size, (ulong)header.Length);
         stream.Write(size);
         stream.Write(header);
+        WriteData(stream, state);
+    }
+
+    static void WriteData(Stream stream, StateDict state)
+    {
         foreach (var (_, entry) in state)
         {
             if (entry.Float is { } f) WriteFloats(stream, f.IsContiguous ? f.Span : f.Detach().ToArray());
@@ -48,36 +69,48 @@ public static class SafeTensors
         }
     }
 
-    static byte[] BuildHeader(StateDict state)
+    /// <summary>Where each tensor goes: float tensors as F32, integer ones as I64, back to back in state-dict order.</summary>
+    static List<SafeTensorsEntry> Layout(StateDict state)
+    {
+        var entries = new List<SafeTensorsEntry>();
+        long offset = 0;
+        foreach (var (name, entry) in state)
+        {
+            if (name == SafeTensorsHeader.MetadataKey)
+                throw new ArgumentException($"a tensor cannot be called '{SafeTensorsHeader.MetadataKey}' in a safetensors file");
+            bool isFloat = entry.Float is not null;
+            int numel = isFloat ? entry.Float!.Numel : entry.Int!.Numel;
+            long bytes = (long)numel * (isFloat ? 4 : 8);
+            entries.Add(new SafeTensorsEntry(name, isFloat ? SafeTensorsDType.F32 : SafeTensorsDType.I64, entry.Shape, numel, offset, offset + bytes));
+            offset += bytes;
+        }
+        return entries;
+    }
+
+    static byte[] BuildHeader(List<SafeTensorsEntry> entries, List<KeyValuePair<string, string>> metadata)
     {
         var json = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
-            if (state.Metadata.Count > 0)
+            if (metadata.Count > 0)
             {
                 w.WriteStartObject(SafeTensorsHeader.MetadataKey);
-                foreach (var (key, value) in state.Metadata) w.WriteString(key, value);
+                foreach (var (key, value) in metadata) w.WriteString(key, value);
                 w.WriteEndObject();
             }
-            long offset = 0;
-            foreach (var (name, entry) in state)
+            foreach (var e in entries)
             {
-                if (name == SafeTensorsHeader.MetadataKey)
-                    throw new ArgumentException($"a tensor cannot be called '{SafeTensorsHeader.MetadataKey}' in a safetensors file");
-                bool isFloat = entry.Float is not null;
-                long bytes = (long)(isFloat ? entry.Float!.Numel : entry.Int!.Numel) * (isFloat ? 4 : 8);
-                w.WriteStartObject(name);
-                w.WriteString("dtype", isFloat ? "F32" : "I64");
+                w.WriteStartObject(e.Name);
+                w.WriteString("dtype", e.DType.ToString());
                 w.WriteStartArray("shape");
-                foreach (var d in entry.Shape) w.WriteNumberValue(d);
+                foreach (var d in e.Shape) w.WriteNumberValue(d);
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
-                w.WriteNumberValue(offset);
-                w.WriteNumberValue(offset + bytes);
+                w.WriteNumberValue(e.Begin);
+                w.WriteNumberValue(e.End);
                 w.WriteEndArray();
                 w.WriteEndObject();
-                offset += bytes;
             }
             w.WriteEndObject();
         }
@@ -107,7 +140,21 @@ public static class SafeTensors
     }
 
     /// <summary>Reads a safetensors file, reading each tensor straight from the file after the header has been validated.</summary>
-    public static StateDict Load(string path)
+    public static StateDict Load(string path) => Read(path, digestKey: null).State;
+
+    /// <summary>
+    /// Reads a safetensors file as <see cref="Load"/> does and recomputes its <see cref="SafeTensorsDigest"/>, leaving
+    /// out the metadata entry <paramref name="digestKey"/> (which the caller compares with the result). Everything
+    /// comes from one open handle, so a file replaced meanwhile (an atomic save by a running trainer) cannot mix two
+    /// versions.
+    /// </summary>
+    public static (StateDict State, string Digest) LoadWithDigest(string path, string digestKey)
+    {
+        var (state, digest) = Read(path, digestKey);
+        return (state, digest!);
+    }
+
+    static (StateDict State, string? Digest) Read(string path, string? digestKey)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         long length = file.Length;
@@ -118,6 +165,7 @@ public static class SafeTensors
         file.ReadExactly(json);
         long dataStart = 8 + (long)headerSize;
         var (entries, metadata) = SafeTensorsHeader.Parse(json, length - dataStart, path);
+        string? digest = digestKey is null ? null : Digest(file, metadata, digestKey, entries, length - dataStart);
 
         var state = NewState(metadata);
         foreach (var e in entries)
@@ -134,7 +182,26 @@ public static class SafeTensors
             file.ReadExactly(raw);
             Add(state, e, raw, path);
         }
-        return state;
+        return (state, digest);
+    }
+
+    /// <summary>The digest of the header part and of the data buffer, read in 1-MB pieces from the file's position on.</summary>
+    static string Digest(FileStream file, Dictionary<string, string> metadata, string digestKey, List<SafeTensorsEntry> entries, long dataLength)
+    {
+        using var digest = new SafeTensorsDigest(metadata, digestKey, entries, dataLength);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            for (long left = dataLength; left > 0;)
+            {
+                int n = file.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                if (n == 0) throw new EndOfStreamException($"{file.Name}: the file ended while it was read (changed meanwhile?)");
+                digest.Data(buffer.AsSpan(0, n));
+                left -= n;
+            }
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        return digest.Finish();
     }
 
     /// <summary>Reads safetensors bytes; <paramref name="sourceName"/> names them in error messages.</summary>
@@ -170,7 +237,7 @@ public static class SafeTensors
         {
             string value = e.DType == SafeTensorsDType.I64 ? BinaryPrimitives.ReadInt64LittleEndian(raw[(8 * bad)..]).ToString() : raw[bad].ToString();
             string range = e.DType == SafeTensorsDType.I64 ? "the int32 range" : "{0, 1}";
-            throw new InvalidDataException($"{source}: tensor '{e.Name}' element {bad} = {value} is outside {range}");
+            throw new InvalidDataException($"{source}: tensor {MessageText.Quote(e.Name)} element {bad} = {value} is outside {range}");
         }
         state.Add(e.Name, new IntTensor(ints, e.Shape));
     }

@@ -41,7 +41,7 @@ internal static class SafeTensorsHeader
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
-            throw new InvalidDataException($"{source}: header is not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"{source}: header is not valid JSON: {MessageText.Escape(e.Message, 200)}", e);
         }
         using (doc)
         {
@@ -51,7 +51,7 @@ internal static class SafeTensorsHeader
             }
             catch (InvalidOperationException e)                         // invalid UTF-8 met while reading a string
             {
-                throw new InvalidDataException($"{source}: header is not valid UTF-8: {e.Message}", e);
+                throw new InvalidDataException($"{source}: header is not valid UTF-8: {MessageText.Escape(e.Message, 200)}", e);
             }
         }
     }
@@ -67,7 +67,7 @@ internal static class SafeTensorsHeader
         {
             string name = property.Name;
             if (!names.Add(name))
-                throw new InvalidDataException(name == MetadataKey ? $"{source}: header has {MetadataKey} twice" : $"{source}: duplicate tensor name '{name}'");
+                throw new InvalidDataException(name == MetadataKey ? $"{source}: header has {MetadataKey} twice" : $"{source}: duplicate tensor name {MessageText.Quote(name)}");
             if (name == MetadataKey) ParseMetadata(property.Value, metadata, source);
             else entries.Add(ParseEntry(name, property.Value, dataLength, source));
         }
@@ -87,7 +87,7 @@ internal static class SafeTensorsHeader
         {
             var (before, e) = (byStart[i - 1], byStart[i]);
             if (e.Begin < before.End)
-                throw new InvalidDataException($"{source}: tensor '{e.Name}' data_offsets [{e.Begin}, {e.End}] overlap tensor '{before.Name}' [{before.Begin}, {before.End}]");
+                throw new InvalidDataException($"{source}: tensor {MessageText.Quote(e.Name)} data_offsets [{e.Begin}, {e.End}] overlap tensor {MessageText.Quote(before.Name)} [{before.Begin}, {before.End}]");
         }
     }
 
@@ -98,15 +98,15 @@ internal static class SafeTensorsHeader
         foreach (var item in value.EnumerateObject())
         {
             if (item.Value.ValueKind != JsonValueKind.String)
-                throw new InvalidDataException($"{source}: {MetadataKey} entry '{item.Name}' must be a string, found {item.Value.ValueKind}");
+                throw new InvalidDataException($"{source}: {MetadataKey} entry {MessageText.Quote(item.Name)} must be a string, found {item.Value.ValueKind}");
             if (!metadata.TryAdd(item.Name, item.Value.GetString()!))
-                throw new InvalidDataException($"{source}: {MetadataKey} has key '{item.Name}' twice");
+                throw new InvalidDataException($"{source}: {MetadataKey} has key {MessageText.Quote(item.Name)} twice");
         }
     }
 
     static SafeTensorsEntry ParseEntry(string name, JsonElement value, long dataLength, string source)
     {
-        string where = $"{source}: tensor '{name}'";
+        string where = $"{source}: tensor {MessageText.Quote(name)}";
         if (value.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{where} must be an object with dtype, shape and data_offsets, found {value.ValueKind}");
         JsonElement? dtypeJson = null, shapeJson = null, offsetsJson = null;
@@ -117,8 +117,8 @@ internal static class SafeTensorsHeader
                 case "dtype" when dtypeJson is null: dtypeJson = field.Value; break;
                 case "shape" when shapeJson is null: shapeJson = field.Value; break;
                 case "data_offsets" when offsetsJson is null: offsetsJson = field.Value; break;
-                case "dtype" or "shape" or "data_offsets": throw new InvalidDataException($"{where} has field '{field.Name}' twice");
-                default: throw new InvalidDataException($"{where} has unknown field '{field.Name}'");
+                case "dtype" or "shape" or "data_offsets": throw new InvalidDataException($"{where} has field {MessageText.Quote(field.Name)} twice");
+                default: throw new InvalidDataException($"{where} has unknown field {MessageText.Quote(field.Name)}");
             }
         }
 
@@ -126,7 +126,7 @@ internal static class SafeTensorsHeader
         if (dt.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{where} dtype must be a string, found {dt.ValueKind}");
         string dtypeText = dt.GetString()!;
         if (!SafeTensorsDTypes.TryParse(dtypeText, out var dtype))
-            throw new InvalidDataException($"{where} has unsupported dtype '{dtypeText}' (supported: {SafeTensorsDTypes.Supported})");
+            throw new InvalidDataException($"{where} has unsupported dtype {MessageText.Quote(dtypeText)} (supported: {SafeTensorsDTypes.Supported})");
 
         if (shapeJson is not { } sh) throw new InvalidDataException($"{where} has no shape");
         var (shape, numel) = ParseShape(sh, where);
@@ -134,7 +134,7 @@ internal static class SafeTensorsHeader
         if (offsetsJson is not { } off) throw new InvalidDataException($"{where} has no data_offsets");
         if (off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2
             || !off[0].TryGetUInt64(out ulong begin) || !off[1].TryGetUInt64(out ulong end))
-            throw new InvalidDataException($"{where} data_offsets must be two non-negative integers [begin, end], found {off.GetRawText()}");
+            throw new InvalidDataException($"{where} data_offsets must be two non-negative integers [begin, end], found {MessageText.Escape(off.GetRawText())}");
         if (begin > end)
             throw new InvalidDataException($"{where} data_offsets [{begin}, {end}] are reversed (begin > end)");
         if (end > (ulong)dataLength)
@@ -155,9 +155,9 @@ internal static class SafeTensorsHeader
         foreach (var dim in sh.EnumerateArray())
         {
             if (!dim.TryGetInt64(out long v) || v < 0)
-                throw new InvalidDataException($"{where} shape {sh.GetRawText()} must hold non-negative integers");
+                throw new InvalidDataException($"{where} shape {MessageText.Escape(sh.GetRawText())} must hold non-negative integers");
             if (v > int.MaxValue)
-                throw new InvalidDataException($"{where} shape {sh.GetRawText()} has a dimension above {int.MaxValue}");
+                throw new InvalidDataException($"{where} shape {MessageText.Escape(sh.GetRawText())} has a dimension above {int.MaxValue}");
             shape[d++] = (int)v;
             hasZero |= v == 0;
         }
@@ -167,7 +167,7 @@ internal static class SafeTensorsHeader
         {
             numel *= v;                                                  // both ≤ 2^31 − 1: no long overflow
             if (numel > int.MaxValue)
-                throw new InvalidDataException($"{where} shape {sh.GetRawText()} has more than {int.MaxValue} elements");
+                throw new InvalidDataException($"{where} shape {MessageText.Escape(sh.GetRawText())} has more than {int.MaxValue} elements");
         }
         return (shape, (int)numel);
     }

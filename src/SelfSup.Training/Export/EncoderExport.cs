@@ -11,17 +11,21 @@ namespace SelfSup.Training;
 /// (eval, embed, export, neighbours); <see cref="HeadWeights"/> are its "head." weights (projection head), possibly empty.</summary>
 public sealed record TrainedEncoder(Backbone Backbone, BackboneSpec Spec, string Method, string Source, StateDict HeadWeights)
 {
-    /// <summary>Reads <paramref name="checkpoint"/> (verified by <see cref="Checkpoint.Load"/>) and loads the backbone strictly.</summary>
-    public static TrainedEncoder Load(string checkpoint)
+    /// <summary>Reads <paramref name="checkpoint"/> (verified by <see cref="Checkpoint.Load"/>, which also checks the
+    /// backbone description against the weights) and loads the backbone strictly; every problem is an
+    /// <see cref="InvalidDataException"/> naming the file. Warnings (a legacy checkpoint) go to <paramref name="warnings"/>.</summary>
+    public static TrainedEncoder Load(string checkpoint, TextWriter? warnings = null)
     {
-        var content = Checkpoint.Load(checkpoint);
+        var content = Checkpoint.Load(checkpoint, warnings);
         if (!content.Info.TryGetValue("backbone", out var specJson))
             throw new InvalidDataException($"{checkpoint}: no backbone description in its metadata");
         var spec = BackboneSpec.Parse(specJson, checkpoint);
-        var backbone = spec.Build();
         var weights = Checkpoint.Section(content.Model, "backbone.");
         if (weights.Count == 0) throw new InvalidDataException($"{checkpoint}: no 'backbone.' weights in the checkpoint");
-        backbone.LoadStateDict(weights, strict: true);
+        spec.CheckWeights(weights, checkpoint);
+        var backbone = spec.Build();
+        try { backbone.LoadStateDict(weights, strict: true); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{checkpoint}: the weights do not match the backbone description: {e.Message}"); }
         backbone.Eval();
         return new TrainedEncoder(backbone, spec, content.Info.GetValueOrDefault("method", "unknown"), checkpoint,
             Checkpoint.Section(content.Model, "head."));

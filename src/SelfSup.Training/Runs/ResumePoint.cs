@@ -6,7 +6,7 @@ namespace SelfSup.Training;
 
 /// <summary>
 /// A checkpoint a run continues from (`selfsup train --resume [auto|FILE]`) and the global step it had reached.
-/// A checkpoint qualifies when it loads (Checkpoint.Load checks its SHA-256) and was made with the same options, except
+/// A checkpoint qualifies when it loads (Checkpoint.Load checks its whole-file SHA-256 and its metadata) and was made with the same options, except
 /// those marked <see cref="RunControlAttribute"/> (where files go, kNN monitoring, loader threads, how often to save):
 /// method, data, backbone, width, stem, preset, epochs (the lr and momentum schedules span them), batch size (the batches
 /// and steps per epoch), lr, seed (the batches' augmentations) and train-limit (the data) all change what is computed.
@@ -20,7 +20,7 @@ public sealed record ResumePoint(string Path, CheckpointContent Content, int Ste
     {
         if (request != "auto")
         {
-            var content = Checkpoint.Load(request);
+            var content = Checkpoint.Load(request, log);
             if (Mismatch(content, resolved) is { } why) throw new InvalidDataException($"{request}: made with other options ({why}); not resumable by this run");
             return new ResumePoint(request, content, StepOf(content, request));
         }
@@ -32,7 +32,7 @@ public sealed record ResumePoint(string Path, CheckpointContent Content, int Ste
         foreach (var file in files)
         {
             CheckpointContent content;
-            try { content = Checkpoint.Load(file.FullName); }
+            try { content = Checkpoint.Load(file.FullName, log); }
             catch (Exception e) when (e is InvalidDataException or IOException)
             {
                 log.WriteLine($"resume: skipping {file.Name}: {e.Message}");
@@ -83,13 +83,6 @@ public sealed record ResumePoint(string Path, CheckpointContent Content, int Ste
     /// <summary>A generator's 4 state words as hex, comma-separated (checkpoint metadata "rng").</summary>
     public static string FormatGenerator(Generator rng) => string.Join(",", rng.State.Select(w => w.ToString("x16", CultureInfo.InvariantCulture)));
 
-    static ulong[] ParseGenerator(string text)
-    {
-        var parts = text.Split(',');
-        var words = new ulong[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!ulong.TryParse(parts[i], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out words[i]))
-                throw new InvalidDataException($"checkpoint rng state '{text}' is malformed");
-        return words.Length == 4 ? words : throw new InvalidDataException($"checkpoint rng state has {words.Length} words, expected 4");
-    }
+    static ulong[] ParseGenerator(string text) =>
+        CheckpointInfo.ParseGenerator(text) ?? throw new InvalidDataException($"checkpoint rng state {Engine.IO.MessageText.Quote(text)} is malformed");
 }

@@ -47,6 +47,7 @@ public sealed record BackboneSpec(int Depth, string Stem, int Width, int InChann
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where} must be a JSON object, found {root.ValueKind}");
             var ints = new Dictionary<string, int>();
             string? stem = null, arch = "resnet";
+            bool? isVit = null;
             var seen = new HashSet<string>();
             foreach (var p in root.EnumerateObject())
             {
@@ -71,6 +72,14 @@ public sealed record BackboneSpec(int Depth, string Stem, int Width, int InChann
                             _ => throw new InvalidDataException($"{where}: Arch must be a string, found {p.Value.ValueKind}"),
                         };
                         break;
+                    case nameof(IsVit):                             // derived from Arch; written for readers of the JSON
+                        isVit = p.Value.ValueKind switch
+                        {
+                            JsonValueKind.True => true,
+                            JsonValueKind.False => false,
+                            _ => throw new InvalidDataException($"{where}: IsVit must be true or false, found {p.Value.ValueKind}"),
+                        };
+                        break;
                     default: throw new InvalidDataException($"{where} has unknown field {MessageText.Quote(p.Name)}");
                 }
             }
@@ -81,6 +90,8 @@ public sealed record BackboneSpec(int Depth, string Stem, int Width, int InChann
                 ints.GetValueOrDefault(nameof(PatchSize)), ints.GetValueOrDefault(nameof(EmbedDim)), ints.GetValueOrDefault(nameof(NumHeads)),
                 ints.GetValueOrDefault(nameof(MlpDim)));
             if (spec.Problem() is { } problem) throw new InvalidDataException($"{where}: {problem}");
+            if (isVit is bool flag && flag != spec.IsVit)
+                throw new InvalidDataException($"{where}: IsVit {(flag ? "true" : "false")} contradicts Arch {MessageText.Quote(arch ?? "null")}");
             return spec;
         }
     }

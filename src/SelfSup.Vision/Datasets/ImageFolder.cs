@@ -40,15 +40,15 @@ public static class ImageFolder
         var labels = new List<int>();
         var bad = new List<BadFile>();
         if (classes.Length == 0)
-            foreach (var f in Images(dir, recursive: false)) Add(f, -1);
+            foreach (var f in Images(dir, recursive: false, bad)) Add(f, -1);
         else
         {
             for (int c = 0; c < classes.Length; c++)
             {
                 var classDir = System.IO.Path.Combine(dir, classes[c]);
-                if (Directory.Exists(classDir)) foreach (var f in Images(classDir, recursive: true)) Add(f, c);
+                if (Directory.Exists(classDir)) foreach (var f in Images(classDir, recursive: true, bad)) Add(f, c);
             }
-            foreach (var f in Images(dir, recursive: false)) bad.Add(new BadFile(f, "not inside a class folder (ignored)"));
+            foreach (var f in Images(dir, recursive: false, bad)) bad.Add(new BadFile(f, "not inside a class folder (ignored)"));
         }
         return new FolderDataset($"{datasetName}/{split}", dir, [.. paths], classes.Length == 0 ? null : [.. labels], classes, policy, bad);
 
@@ -62,21 +62,60 @@ public static class ImageFolder
         }
     }
 
-    /// <summary>Image files below <paramref name="dir"/> with a known extension, hidden names skipped, in ordinal path order.</summary>
-    static IEnumerable<string> Images(string dir, bool recursive)
+    /// <summary>Deepest folder nesting walked below a class folder.</summary>
+    const int MaxDepth = 64;
+
+    /// <summary>Image files below <paramref name="dir"/> with a known extension, hidden names skipped, in ordinal path
+    /// order. Each directory is entered once, however many links lead to it (a link <c>self -> .</c> or a loop would
+    /// otherwise list its files again and again), and at most <see cref="MaxDepth"/> levels deep; what is passed over is
+    /// reported in <paramref name="skipped"/>.</summary>
+    static IEnumerable<string> Images(string dir, bool recursive, List<BadFile> skipped)
     {
-        var files = new DirectoryInfo(dir).EnumerateFiles()
-            .Where(f => !f.Name.StartsWith('.') && Extensions.Contains(f.Extension, StringComparer.OrdinalIgnoreCase))
-            .Select(f => f.FullName);
-        if (recursive)
-            files = files.Concat(new DirectoryInfo(dir).EnumerateDirectories().Where(d => !d.Name.StartsWith('.'))
-                .SelectMany(d => Images(d.FullName, recursive: true)));
-        return files.Order(StringComparer.Ordinal);
+        var visited = new HashSet<(ulong, ulong)>();
+        var found = new List<string>();
+        Walk(dir, 0);
+        return found.Order(StringComparer.Ordinal);
+
+        void Skip(string path, string reason)
+        {
+            skipped.Add(new BadFile(path, reason));
+            Console.Error.WriteLine($"warning: {reason}");
+        }
+
+        void Walk(string folder, int depth)
+        {
+            if (FileStatus.Of(folder) is { } self && !visited.Add((self.Device, self.Inode)))
+            {
+                Skip(folder, $"{folder}: a link to a folder already listed (skipped)");
+                return;
+            }
+            DirectoryInfo[] subfolders;
+            try
+            {
+                var info = new DirectoryInfo(folder);
+                found.AddRange(info.EnumerateFiles()
+                    .Where(f => !f.Name.StartsWith('.') && Extensions.Contains(f.Extension, StringComparer.OrdinalIgnoreCase))
+                    .Select(f => f.FullName));
+                subfolders = recursive ? [.. info.EnumerateDirectories().Where(d => !d.Name.StartsWith('.'))] : [];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Skip(folder, $"{folder}: folder cannot be read ({e.Message})");
+                return;
+            }
+            foreach (var sub in subfolders)
+            {
+                if (depth + 1 > MaxDepth) { Skip(sub.FullName, $"{sub.FullName}: more than {MaxDepth} folders deep (skipped)"); continue; }
+                Walk(sub.FullName, depth + 1);
+            }
+        }
     }
 
     /// <summary>Null when the file starts like a JPEG or PNG; else why not, starting with the path.</summary>
     static string? Sniff(string path)
     {
+        if (FileStatus.Of(path) is { } status && !FileStatus.IsRegular(status.Type))
+            return $"{path}: {FileStatus.Describe(status.Type)}, not an image file (skipped without opening it)";
         try
         {
             using var file = File.OpenRead(path);

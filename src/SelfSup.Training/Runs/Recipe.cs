@@ -21,6 +21,8 @@ public sealed class Recipe
     /// <see cref="PaperViewSize"/> for the paper preset.</summary>
     public required int ImageSize { get; init; }
     public required int Channels { get; init; }
+    /// <summary>Where <see cref="ImageSize"/> and <see cref="Channels"/> came from (logged at the start of a run).</summary>
+    public required ImageSizeSurvey.Result SizeSurvey { get; init; }
     public required bool Small { get; init; }
     public required MethodOptions MethodOptions { get; init; }
     public required MultiView Views { get; init; }
@@ -43,8 +45,8 @@ public sealed class Recipe
         var parsed = DataSpec.Parse(o.Data);                    // decoded images of folders stay cached (IDX/CIFAR are in memory already)
         var data = new DataSplits(CachedDataset.Over(parsed.Train, CacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, CacheBytes / 4) : null);
         var train = o.TrainLimit > 0 && o.TrainLimit < data.Train.Count ? new FirstImages(data.Train, o.TrainLimit) : data.Train;
-        var first = train.Image(0);
-        int imageSize = Math.Max(first.Width, first.Height), channels = first.Channels;
+        var survey = ImageSizeSurvey.Of(train);                 // a sample's median, not the first image's size
+        int imageSize = survey.Side, channels = survey.Channels;
         bool small = o.Preset switch
         {
             null => imageSize <= 64,
@@ -79,7 +81,7 @@ public sealed class Recipe
         if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, not {epochs}");
         return new Recipe
         {
-            Options = o, Data = data, Train = train, ImageSize = size, Channels = channels, Small = small,
+            Options = o, Data = data, Train = train, ImageSize = size, Channels = channels, Small = small, SizeSurvey = survey,
             MethodOptions = methodOptions, Views = Presets.For(info.Name, size, channels), EvalView = Presets.Eval(size, channels),
             Epochs = epochs, BatchSize = batch, Lr = o.Lr ?? recipe.LrFor(batch),
         };

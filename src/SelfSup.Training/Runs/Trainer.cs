@@ -49,6 +49,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         int startStep = point?.Step ?? 0;
         int startEpoch = startStep / loader.BatchesPerEpoch;
         metrics.DropRowsAfter(startStep);                                              // epochs this run will redo
+        log.WriteLine($"views: {recipe.ImageSize} px ({recipe.SizeSurvey.Describe()}), {recipe.Channels} channel(s)");
         log.WriteLine($"{o.Method}: {recipe.Train.Name} ({recipe.Train.Count} images, {recipe.ImageSize}px, {recipe.Channels} ch), " +
                       $"{(recipe.Small ? "small" : "paper")} preset, {recipe.DescribeBackbone()}, batch {recipe.BatchSize}, lr {recipe.Lr:G3}, " +
                       $"{recipe.Epochs} epochs of {loader.BatchesPerEpoch} steps → {outDir}");

@@ -56,4 +56,21 @@ public class RecipeViewSizeTests
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+
+    [Fact]
+    public void An_odd_image_sorted_first_does_not_decide_the_view_size()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"selfsup-views-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(dir, "a"));
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "a", "0-icon.png"), PngEncoder.Encode(new RawImage(1, 1, 1, [255])));
+            for (int i = 1; i <= 10; i++)
+                File.WriteAllBytes(Path.Combine(dir, "a", $"{i}.png"), PngEncoder.Encode(new RawImage(32, 32, 3, new byte[32 * 32 * 3])));
+            var recipe = Recipe.Resolve(new TrainOptions { Method = "mocov2", Data = $"folder:{dir}", Width = 4 });
+            Assert.Equal((32, 3), (recipe.ImageSize, recipe.Channels));
+            Assert.Equal(11, recipe.SizeSurvey.Sampled);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }

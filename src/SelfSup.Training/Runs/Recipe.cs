@@ -42,11 +42,9 @@ public sealed class Recipe
     {
         var info = Methods.Methods.Get(o.Method);
         if (o.HeadLayers is int layers) CheckHeadLayers(info.Name, layers);      // before the data is read
-        var parsed = DataSpec.Parse(o.Data);                    // decoded images of folders stay cached (IDX/CIFAR are in memory already)
-        var data = new DataSplits(CachedDataset.Over(parsed.Train, CacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, CacheBytes / 4) : null);
-        var train = o.TrainLimit > 0 && o.TrainLimit < data.Train.Count ? new FirstImages(data.Train, o.TrainLimit) : data.Train;
-        var survey = ImageSizeSurvey.Of(train);                 // a sample's median, not the first image's size
-        int imageSize = survey.Side, channels = survey.Channels;
+        var parsed = DataSpec.Parse(o.Data);
+        var survey = ImageSizeSurvey.Of(o.TrainLimit > 0 && o.TrainLimit < parsed.Train.Count ? new FirstImages(parsed.Train, o.TrainLimit) : parsed.Train);
+        int imageSize = survey.Side, channels = survey.Channels;    // a sample's median, not the first image's size
         bool small = o.Preset switch
         {
             null => imageSize <= 64,
@@ -55,6 +53,10 @@ public sealed class Recipe
             _ => throw new ArgumentException($"--preset must be small or paper, not '{o.Preset}'"),
         };
         int size = small ? imageSize : Math.Min(imageSize, PaperViewSize);      // the views' side: photos are cropped to 224
+        foreach (var split in new[] { parsed.Train, parsed.Test })
+            if (split is FolderDataset folder) folder.DecodeSide = 2 * size;   // crops down to ¼ of the area stay downsampled
+        var data = new DataSplits(CachedDataset.Over(parsed.Train, CacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, CacheBytes / 4) : null);   // decoded folder images stay cached
+        var train = o.TrainLimit > 0 && o.TrainLimit < data.Train.Count ? new FirstImages(data.Train, o.TrainLimit) : data.Train;
         var stem = (o.Stem ?? (small ? "cifar" : "imagenet")) switch
         {
             "cifar" => ResNetStem.Cifar,

@@ -31,6 +31,11 @@ public sealed class FolderDataset : IImageDataset
     public int Count => paths.Length;
     public IReadOnlyList<string> ClassNames { get; }
     public BadFilePolicy Policy { get; }
+    /// <summary>Shorter side a decoded image needs (0: full size). A run sets it from its views, so that a large JPEG is
+    /// decoded at the smallest libjpeg scale that keeps this many pixels (see <see cref="JpegDecoder.Decode"/>): the crops
+    /// are then taken from the reduced image, as PIL's draft mode does, and memory no longer grows with the photo's size.</summary>
+    public int DecodeSide { get; set; }
+
     /// <summary>The root of this split on disk.</summary>
     public string Root { get; }
 
@@ -63,7 +68,7 @@ public sealed class FolderDataset : IImageDataset
             int j = (index + attempt) % Count;
             if (Policy == BadFilePolicy.Skip && decodeFailures.ContainsKey(paths[j])) continue;
             if (TryLoad(j, out var image, out _)) return image!;
-            if (Policy == BadFilePolicy.Fail) return ImageDecoder.Load(paths[j]);    // throws again, naming the file
+            if (Policy == BadFilePolicy.Fail) return ImageDecoder.Load(paths[j], minSide: DecodeSide);    // throws again, naming the file
         }
         throw new InvalidDataException($"{Root}: no usable image left: all {Count} files are unreadable (see the warnings above)");
     }
@@ -73,7 +78,7 @@ public sealed class FolderDataset : IImageDataset
     {
         try
         {
-            image = ImageDecoder.Load(paths[index]);
+            image = ImageDecoder.Load(paths[index], minSide: DecodeSide);
             error = null;
             return true;
         }

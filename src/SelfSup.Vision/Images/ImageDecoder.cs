@@ -25,7 +25,9 @@ public static class ImageDecoder
         : ImageFormat.Unknown;
 
     /// <summary>Decodes a JPEG or PNG held in memory; <paramref name="name"/> is only used in error messages.</summary>
-    public static RawImage Decode(ReadOnlySpan<byte> bytes, string name, AlphaHandling alpha = AlphaHandling.CompositeOnBlack)
+    /// <remarks><paramref name="minSide"/> &gt; 0 lets a JPEG be decoded at a reduced scale whose shorter side is still at
+    /// least that (see <see cref="JpegDecoder.Decode"/>); PNGs are always decoded whole.</remarks>
+    public static RawImage Decode(ReadOnlySpan<byte> bytes, string name, AlphaHandling alpha = AlphaHandling.CompositeOnBlack, int minSide = 0)
     {
         if (bytes.IsEmpty) throw new InvalidDataException($"{name}: empty file (0 bytes)");
         var format = Sniff(bytes);
@@ -33,7 +35,7 @@ public static class ImageDecoder
             throw new InvalidDataException($"{name}: not a JPEG or PNG image (starts with {Describe(bytes)})");
         try
         {
-            return format == ImageFormat.Jpeg ? JpegDecoder.Decode(bytes, name) : PngDecoder.Decode(bytes, name, alpha);
+            return format == ImageFormat.Jpeg ? JpegDecoder.Decode(bytes, name, minSide) : PngDecoder.Decode(bytes, name, alpha);
         }
         catch (Exception e) when (e is not (InvalidDataException or OutOfMemoryException or DllNotFoundException))
         {
@@ -43,12 +45,12 @@ public static class ImageDecoder
     }
 
     /// <summary>Reads and decodes an image file; errors name <paramref name="path"/>.</summary>
-    public static RawImage Load(string path, AlphaHandling alpha = AlphaHandling.CompositeOnBlack)
+    public static RawImage Load(string path, AlphaHandling alpha = AlphaHandling.CompositeOnBlack, int minSide = 0)
     {
         long length = new FileInfo(path).Length;       // FileNotFoundException names a missing file
         if (length > ImageLimits.MaxFileBytes)
             throw new InvalidDataException($"{path}: file of {length} bytes is over the {ImageLimits.MaxFileBytes >> 20} MB limit");
-        return Decode(File.ReadAllBytes(path), path, alpha);
+        return Decode(File.ReadAllBytes(path), path, alpha, minSide);
     }
 
     /// <summary>The first bytes as text when printable, else as hex: <c>'hello wo'</c> or <c>00 01 02 …</c>.</summary>

@@ -12,7 +12,10 @@ namespace SelfSup.Vision;
 public static unsafe class JpegDecoder
 {
     /// <summary>Decodes a JPEG; failures are <see cref="InvalidDataException"/>s starting with <paramref name="name"/>.</summary>
-    public static RawImage Decode(ReadOnlySpan<byte> jpeg, string name)
+    /// <param name="minSide">0: full size. Otherwise the image may be decoded at a reduced scale n/8 (libjpeg-turbo's
+    /// DCT scaling, what PIL's draft mode uses), the smallest whose shorter side is still at least
+    /// <paramref name="minSide"/>: a 100-megapixel photo for 224-px views then costs a few megabytes, not 300.</param>
+    public static RawImage Decode(ReadOnlySpan<byte> jpeg, string name, int minSide = 0)
     {
         var structure = JpegMarkers.Scan(jpeg);
         if (structure.Truncated)
@@ -21,12 +24,12 @@ public static unsafe class JpegDecoder
         nint tj = TurboJpegNative.CreateDecompressor();                 // fresh per image: no state carried over
         try
         {
-            return Decode(tj, jpeg, structure, name);
+            return DecodeWith(tj, jpeg, structure, name, minSide);
         }
         finally { TurboJpegNative.tjDestroy(tj); }
     }
 
-    static RawImage Decode(nint tj, ReadOnlySpan<byte> jpeg, JpegMarkers.Structure structure, string name)
+    static RawImage DecodeWith(nint tj, ReadOnlySpan<byte> jpeg, JpegMarkers.Structure structure, string name, int minSide)
     {
         fixed (byte* src = jpeg)
         {
@@ -39,6 +42,7 @@ public static unsafe class JpegDecoder
                 throw new InvalidDataException(
                     $"{name}: JPEG of {jpeg.Length} bytes is too small to hold {width}×{height} pixels (truncated or corrupt)");
 
+            (width, height) = ScaledSize(width, height, minSide);            // tjDecompress2 picks the scale from these
             bool gray = colorspace == TurboJpegNative.ColorspaceGray;
             bool cmyk = colorspace is TurboJpegNative.ColorspaceCmyk or TurboJpegNative.ColorspaceYcck;
             int channels = gray ? 1 : cmyk ? 4 : 3;
@@ -56,6 +60,19 @@ public static unsafe class JpegDecoder
             var image = cmyk ? CmykToRgb(pixels, width, height) : new RawImage(width, height, channels, pixels);
             return ExifOrientation.Apply(image, structure.Orientation);
         }
+    }
+
+    /// <summary>The size of the smallest n/8 scaling (n = 1…8) whose shorter side is at least <paramref name="minSide"/>,
+    /// rounded up as libjpeg's TJSCALED does; the full size when <paramref name="minSide"/> is 0 or no smaller scale fits.</summary>
+    internal static (int Width, int Height) ScaledSize(int width, int height, int minSide)
+    {
+        if (minSide <= 0) return (width, height);
+        for (int n = 1; n < 8; n++)
+        {
+            int w = (width * n + 7) / 8, h = (height * n + 7) / 8;
+            if (Math.Min(w, h) >= minSide) return (w, h);
+        }
+        return (width, height);
     }
 
     static InvalidDataException Failure(nint tj, string name, string what) =>

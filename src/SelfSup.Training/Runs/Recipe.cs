@@ -43,7 +43,8 @@ public sealed class Recipe
         var info = Methods.Methods.Get(o.Method);
         if (o.HeadLayers is int layers) CheckHeadLayers(info.Name, layers);      // before the data is read
         var parsed = DataSpec.Parse(o.Data);
-        var survey = ImageSizeSurvey.Of(o.TrainLimit > 0 && o.TrainLimit < parsed.Train.Count ? new FirstImages(parsed.Train, o.TrainLimit) : parsed.Train);
+        IImageDataset Limited(IImageDataset split) => o.TrainLimit > 0 && o.TrainLimit < split.Count ? new FirstImages(split, o.TrainLimit) : split;
+        var survey = ImageSizeSurvey.Of(Limited(parsed.Train));
         int imageSize = survey.Side, channels = survey.Channels;    // a sample's median, not the first image's size
         bool small = o.Preset switch
         {
@@ -56,7 +57,7 @@ public sealed class Recipe
         foreach (var split in new[] { parsed.Train, parsed.Test })
             if (split is FolderDataset folder) folder.DecodeSide = 2 * size;   // crops down to ¼ of the area stay downsampled
         var data = new DataSplits(CachedDataset.Over(parsed.Train, CacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, CacheBytes / 4) : null);   // decoded folder images stay cached
-        var train = o.TrainLimit > 0 && o.TrainLimit < data.Train.Count ? new FirstImages(data.Train, o.TrainLimit) : data.Train;
+        var train = Limited(data.Train);
         var stem = (o.Stem ?? (small ? "cifar" : "imagenet")) switch
         {
             "cifar" => ResNetStem.Cifar,

@@ -120,10 +120,10 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
             report.Epoch(epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, loss, lr, monitor ? knn?.Top1 : null, monitor ? knn?.Top5 : null, images / epochSeconds);
             var content = Content(method, optimizer, rng, resolved, epoch + 1, (epoch + 1) * loader.BatchesPerEpoch, 0, 0, loss);
             saves.Stage((epoch + 1) * loader.BatchesPerEpoch, content, Path.Combine(outDir, $"epoch-{epoch + 1:D3}.safetensors"), last);
-            bool ending = epoch + 1 == recipe.Epochs || (StopAfterStep > 0 && (epoch + 1) * loader.BatchesPerEpoch >= StopAfterStep);
-            if (ending) saves.Commit();                                                // no next batch will prove it
+            bool stopped = StopAfterStep > 0 && (epoch + 1) * loader.BatchesPerEpoch >= StopAfterStep;
+            if (stopped || epoch + 1 == recipe.Epochs) saves.Commit();               // no next batch will prove it
             lastSave = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (StopAfterStep > 0 && (epoch + 1) * loader.BatchesPerEpoch >= StopAfterStep && epoch + 1 < recipe.Epochs)
+            if (stopped && epoch + 1 < recipe.Epochs)
                 return new TrainResult(o.Method, epoch + 1, loss, knn?.Top1, knn?.Top5, last, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         if (point is not null && startStep == totalSteps) knn = FinishCompletedRun(point, last, method, report);

@@ -86,4 +86,39 @@ public class CheckpointIntegrityTests : IDisposable
         Assert.Contains($"model.{name}", e.Message);
         Assert.False(File.Exists(target));
     }
+
+    /// <summary>A checkpoint of format 1 (checksum over tensor names, shapes and values only), rebuilt from a new one
+    /// with that checksum computed here from its definition.</summary>
+    string Format1()
+    {
+        var file = Engine.IO.SafeTensors.Load(checkpoint);
+        file.Metadata.Remove("content_sha256");
+        file.Metadata["format"] = "selfsup-checkpoint-1";
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var k in file.Keys.Order(StringComparer.Ordinal))
+        {
+            var e = file[k];
+            sha.AppendData(Encoding.UTF8.GetBytes(k + "|" + string.Join(",", e.Shape) + "|"));
+            sha.AppendData(e.Float is { } f ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(f.Contiguous().Span)
+                : System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.Int!.Data.AsSpan()));
+        }
+        file.Metadata["sha256"] = Convert.ToHexStringLower(sha.GetHashAndReset());
+        var path = Path.Combine(root, "format1.safetensors");
+        Engine.IO.SafeTensors.Save(path, file);
+        return path;
+    }
+
+    [Fact]
+    public void A_format_1_checkpoint_loads_with_one_warning_and_its_checksum_still_guards_the_values()
+    {
+        var path = Format1();
+        var warnings = new StringWriter();
+        Assert.Equal(Checkpoint.Load(checkpoint).Info["step"], Checkpoint.Load(path, warnings).Info["step"]);
+        var line = Assert.Single(warnings.ToString().Trim().Split('\n'));
+        Assert.StartsWith($"warning: {path}: format selfsup-checkpoint-1", line);
+        var bytes = File.ReadAllBytes(path);
+        bytes[^100] ^= 0x40;                                                       // one flipped bit in the tensor data
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("checksum mismatch", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path)).Message);
+    }
 }

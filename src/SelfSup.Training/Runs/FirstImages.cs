@@ -8,6 +8,7 @@ sealed class FirstImages(IImageDataset inner, int count) : IImageDataset
     public string Name => $"{inner.Name}[:{count}]";
     public int Count => count;
     public RawImage Image(int index) => inner.Image(index);
+    public ImageShape Shape(int index) => inner.Shape(index);
     public int Label(int index) => inner.Label(index);
     public IReadOnlyList<string> ClassNames => inner.ClassNames;
 }

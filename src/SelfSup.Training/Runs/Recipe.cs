@@ -31,9 +31,6 @@ public sealed class Recipe
     public required int BatchSize { get; init; }
     public required float Lr { get; init; }
 
-    /// <summary>Decoded-image cache for folder datasets (training split; a quarter of it for the test split).</summary>
-    public const long CacheBytes = 2L << 30;
-
     /// <summary>Side of the training and evaluation views of the paper preset (the papers' 224-px crops); smaller
     /// images keep their own size.</summary>
     public const int PaperViewSize = 224;
@@ -42,7 +39,9 @@ public sealed class Recipe
     {
         var info = Methods.Methods.Get(o.Method);
         if (o.HeadLayers is int layers) CheckHeadLayers(info.Name, layers);      // before the data is read
-        var parsed = DataSpec.Parse(o.Data);
+        var parsed = DataSpec.Parse(o.Data, o.Strict ? BadFilePolicy.Fail : BadFilePolicy.Skip);
+        foreach (var split in new[] { parsed.Train, parsed.Test })
+            if (split is FolderDataset folder) folder.MaxPixels = o.MaxImagePixels;
         IImageDataset Limited(IImageDataset split) => o.TrainLimit > 0 && o.TrainLimit < split.Count ? new FirstImages(split, o.TrainLimit) : split;
         var survey = ImageSizeSurvey.Of(Limited(parsed.Train));
         int imageSize = survey.Side, channels = survey.Channels;    // a sample's median, not the first image's size
@@ -56,7 +55,8 @@ public sealed class Recipe
         int size = small ? imageSize : Math.Min(imageSize, PaperViewSize);      // the views' side: photos are cropped to 224
         foreach (var split in new[] { parsed.Train, parsed.Test })
             if (split is FolderDataset folder) folder.DecodeSide = 2 * size;   // crops down to ¼ of the area stay downsampled
-        var data = new DataSplits(CachedDataset.Over(parsed.Train, CacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, CacheBytes / 4) : null);   // decoded folder images stay cached
+        long cacheBytes = (long)o.CacheMb << 20;                                // decoded folder images stay cached
+        var data = new DataSplits(CachedDataset.Over(parsed.Train, cacheBytes), parsed.Test is { } t ? CachedDataset.Over(t, cacheBytes / 4) : null);
         var train = Limited(data.Train);
         var stem = (o.Stem ?? (small ? "cifar" : "imagenet")) switch
         {

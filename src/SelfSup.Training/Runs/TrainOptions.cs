@@ -47,4 +47,13 @@ public sealed record TrainOptions
     /// <summary>Batches whose loss or gradients are not finite that may be skipped (logged) before the run stops
     /// (0: the first one stops it). A skipped batch changes nothing: no step, no queue or momentum update.</summary>
     [RunControl, AtLeast(0)] public int SkipNonfinite { get; init; }
+    /// <summary>Folder images whose header claims more pixels are unreadable files (PIL's decompression-bomb guard);
+    /// JPEGs under it are decoded at a reduced scale when the views are much smaller.</summary>
+    [AtLeast(1)] public long MaxImagePixels { get; init; } = Vision.ImageLimits.DefaultMaxPixels;
+    /// <summary>Megabytes of decoded folder images kept in memory between epochs (training split; a quarter of it for the
+    /// test split); 0 decodes every image every epoch.</summary>
+    [RunControl, AtLeast(0)] public int CacheMb { get; init; } = 2048;
+    /// <summary>Stop at the first unreadable file or folder passed over (a FIFO, a link already listed, no permission)
+    /// instead of skipping it with a warning.</summary>
+    [RunControl] public bool Strict { get; init; }
 }

@@ -35,6 +35,7 @@ public sealed class CachedDataset : IImageDataset
     public IReadOnlyList<string> ClassNames => inner.ClassNames;
     public int Label(int index) => inner.Label(index);
     public string Describe(int index) => inner.Describe(index);
+    public ImageShape Shape(int index) => inner.Shape(index);            // as stored: a cached image may be a reduced decode
 
     public RawImage Image(int index)
     {

@@ -12,6 +12,9 @@ public interface IImageDataset
     int Count { get; }
     /// <summary>The decoded image at <paramref name="index"/> (0 ≤ index &lt; Count).</summary>
     RawImage Image(int index);
+    /// <summary>The size and channels of image <paramref name="index"/> as stored; a dataset that can read them without
+    /// decoding pixels (a folder of photos) does so.</summary>
+    ImageShape Shape(int index) => Image(index).Shape;
     /// <summary>The class index of image <paramref name="index"/>, or −1 when the split is unlabelled.</summary>
     int Label(int index);
     /// <summary>Class names by index; empty when unlabelled.</summary>

@@ -5,7 +5,8 @@ namespace SelfSup.Vision;
 /// in a folder, one odd file sorted first (a 1×1 icon, a 5000×1 banner) must not decide that a run trains at 1 px or at
 /// 224 px. The side is the median of the sampled images' longer sides (half the sample would have to be odd to move it),
 /// the channel count the most common one (ties: the larger). Up to <see cref="SampleSize"/> images, evenly spaced over the
-/// dataset, so the choice is the same on every run; data sets of one size (IDX, CIFAR) give that size exactly.
+/// dataset, so the choice is the same on every run; data sets of one size (IDX, CIFAR) give that size exactly. Folder
+/// images are measured from their headers, so a sample of 100-megapixel photos costs no pixel memory.
 /// </summary>
 public static class ImageSizeSurvey
 {
@@ -26,7 +27,7 @@ public static class ImageSizeSurvey
         var channels = new Dictionary<int, int>();
         for (int i = 0; i < n; i++)
         {
-            var image = data.Image((int)((long)i * data.Count / n));
+            var image = data.Shape((int)((long)i * data.Count / n));       // headers only, where the data set can
             sides[i] = Math.Max(image.Width, image.Height);
             channels[image.Channels] = channels.GetValueOrDefault(image.Channels) + 1;
         }

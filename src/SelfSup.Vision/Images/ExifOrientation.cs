@@ -7,12 +7,15 @@ namespace SelfSup.Vision;
 /// </summary>
 public static class ExifOrientation
 {
+    /// <summary>Whether undoing <paramref name="orientation"/> swaps width and height (5–8).</summary>
+    public static bool SwapsSides(int orientation) => orientation is >= 5 and <= 8;
+
     /// <summary>The upright image for a file stored with <paramref name="orientation"/> (1 or unknown: unchanged).</summary>
     public static RawImage Apply(RawImage image, int orientation)
     {
         if (orientation is < 2 or > 8) return image;
         int w = image.Width, h = image.Height, c = image.Channels;
-        bool swap = orientation >= 5;
+        bool swap = SwapsSides(orientation);
         int ow = swap ? h : w, oh = swap ? w : h;
         var src = image.Pixels;
         var dst = GC.AllocateUninitializedArray<byte>(src.Length);

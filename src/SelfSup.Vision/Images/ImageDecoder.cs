@@ -27,22 +27,48 @@ public static class ImageDecoder
     /// <summary>Decodes a JPEG or PNG held in memory; <paramref name="name"/> is only used in error messages.</summary>
     /// <remarks><paramref name="minSide"/> &gt; 0 lets a JPEG be decoded at a reduced scale whose shorter side is still at
     /// least that (see <see cref="JpegDecoder.Decode"/>); PNGs are always decoded whole.</remarks>
-    public static RawImage Decode(ReadOnlySpan<byte> bytes, string name, AlphaHandling alpha = AlphaHandling.CompositeOnBlack, int minSide = 0)
+    /// <remarks><paramref name="maxPixels"/>: images whose header claims more are refused (<see cref="ImageLimits.Check"/>).</remarks>
+    public static RawImage Decode(ReadOnlySpan<byte> bytes, string name, AlphaHandling alpha = AlphaHandling.CompositeOnBlack,
+        int minSide = 0, long maxPixels = ImageLimits.DefaultMaxPixels)
+    {
+        var format = Format(bytes, name);
+        try
+        {
+            return format == ImageFormat.Jpeg ? JpegDecoder.Decode(bytes, name, minSide, maxPixels) : PngDecoder.Decode(bytes, name, alpha, maxPixels);
+        }
+        catch (Exception e) when (e is not (InvalidDataException or OutOfMemoryException or DllNotFoundException))
+        {
+            throw DecoderBug(name, format, e);
+        }
+    }
+
+    /// <summary>The size and channels a full-scale <see cref="Decode"/> would give, read from the header without decoding
+    /// pixels; a header over the limits is an error, as in <see cref="Decode"/>.</summary>
+    public static ImageShape ReadShape(ReadOnlySpan<byte> bytes, string name, long maxPixels = ImageLimits.DefaultMaxPixels)
+    {
+        var format = Format(bytes, name);
+        try
+        {
+            return format == ImageFormat.Jpeg ? JpegDecoder.ReadShape(bytes, name, maxPixels) : PngDecoder.ReadShape(bytes, name, maxPixels);
+        }
+        catch (Exception e) when (e is not (InvalidDataException or OutOfMemoryException or DllNotFoundException))
+        {
+            throw DecoderBug(name, format, e);
+        }
+    }
+
+    static ImageFormat Format(ReadOnlySpan<byte> bytes, string name)
     {
         if (bytes.IsEmpty) throw new InvalidDataException($"{name}: empty file (0 bytes)");
         var format = Sniff(bytes);
         if (format == ImageFormat.Unknown)
             throw new InvalidDataException($"{name}: not a JPEG or PNG image (starts with {Describe(bytes)})");
-        try
-        {
-            return format == ImageFormat.Jpeg ? JpegDecoder.Decode(bytes, name, minSide) : PngDecoder.Decode(bytes, name, alpha);
-        }
-        catch (Exception e) when (e is not (InvalidDataException or OutOfMemoryException or DllNotFoundException))
-        {
-            // A safety net: hostile input must never surface as another exception type.
-            throw new InvalidDataException($"{name}: corrupt {format} (decoder bug: {e.GetType().Name}: {e.Message})", e);
-        }
+        return format;
     }
+
+    /// <summary>A safety net: hostile input must never surface as another exception type.</summary>
+    static InvalidDataException DecoderBug(string name, ImageFormat format, Exception e) =>
+        new($"{name}: corrupt {format} (decoder bug: {e.GetType().Name}: {e.Message})", e);
 
     /// <summary>Reads and decodes an image file; errors name <paramref name="path"/>.</summary>
     public static RawImage Load(string path, AlphaHandling alpha = AlphaHandling.CompositeOnBlack, int minSide = 0)

@@ -15,7 +15,8 @@ public static unsafe class JpegDecoder
     /// <param name="minSide">0: full size. Otherwise the image may be decoded at a reduced scale n/8 (libjpeg-turbo's
     /// DCT scaling, what PIL's draft mode uses), the smallest whose shorter side is still at least
     /// <paramref name="minSide"/>: a 100-megapixel photo for 224-px views then costs a few megabytes, not 300.</param>
-    public static RawImage Decode(ReadOnlySpan<byte> jpeg, string name, int minSide = 0)
+    /// <param name="maxPixels">Images whose header claims more pixels are refused before any pixel memory is allocated.</param>
+    public static RawImage Decode(ReadOnlySpan<byte> jpeg, string name, int minSide = 0, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         var structure = JpegMarkers.Scan(jpeg);
         if (structure.Truncated)
@@ -24,19 +25,42 @@ public static unsafe class JpegDecoder
         nint tj = TurboJpegNative.CreateDecompressor();                 // fresh per image: no state carried over
         try
         {
-            return DecodeWith(tj, jpeg, structure, name, minSide);
+            return DecodeWith(tj, jpeg, structure, name, minSide, maxPixels);
         }
         finally { TurboJpegNative.tjDestroy(tj); }
     }
 
-    static RawImage DecodeWith(nint tj, ReadOnlySpan<byte> jpeg, JpegMarkers.Structure structure, string name, int minSide)
+    /// <summary>The size and channels <see cref="Decode"/> (at full scale) would give, from the header alone.</summary>
+    public static ImageShape ReadShape(ReadOnlySpan<byte> jpeg, string name, long maxPixels = ImageLimits.DefaultMaxPixels)
+    {
+        var structure = JpegMarkers.Scan(jpeg);
+        nint tj = TurboJpegNative.CreateDecompressor();
+        try
+        {
+            var (width, height, colorspace) = ReadHeader(tj, jpeg, name, maxPixels);
+            int channels = colorspace == TurboJpegNative.ColorspaceGray ? 1 : 3;
+            return ExifOrientation.SwapsSides(structure.Orientation) ? new(height, width, channels) : new(width, height, channels);
+        }
+        finally { TurboJpegNative.tjDestroy(tj); }
+    }
+
+    static (int Width, int Height, int Colorspace) ReadHeader(nint tj, ReadOnlySpan<byte> jpeg, string name, long maxPixels)
     {
         fixed (byte* src = jpeg)
         {
             if (TurboJpegNative.tjDecompressHeader3(tj, src, (nuint)jpeg.Length,
                     out int width, out int height, out _, out int colorspace) != 0)
                 throw Failure(tj, name, "bad JPEG header");
-            ImageLimits.Check(name, "JPEG", width, height);
+            ImageLimits.Check(name, "JPEG", width, height, maxPixels);
+            return (width, height, colorspace);
+        }
+    }
+
+    static RawImage DecodeWith(nint tj, ReadOnlySpan<byte> jpeg, JpegMarkers.Structure structure, string name, int minSide, long maxPixels)
+    {
+        var (width, height, colorspace) = ReadHeader(tj, jpeg, name, maxPixels);
+        fixed (byte* src = jpeg)
+        {
             long blocks = (width + 7L) / 8 * ((height + 7L) / 8);
             if (structure.HuffmanCoded && jpeg.Length * 8L * 2 < blocks)      // a factor 2 of slack over 1 bit/block
                 throw new InvalidDataException(

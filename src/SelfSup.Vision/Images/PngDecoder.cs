@@ -17,8 +17,21 @@ public static class PngDecoder
     /// <summary>Deflate cannot expand by more than ~1032:1; more implied data than this means truncation.</summary>
     const long MaxInflateRatio = 1100;
 
+    /// <summary>The size and channels <see cref="Decode"/> would give, from the IHDR chunk alone (which must come first).</summary>
+    public static ImageShape ReadShape(ReadOnlySpan<byte> png, string name, long maxPixels = ImageLimits.DefaultMaxPixels)
+    {
+        if (png.Length < 8 + 8 + 13 + 4 || ImageDecoder.Sniff(png) != ImageFormat.Png || !png.Slice(12, 4).SequenceEqual("IHDR"u8)
+            || BinaryPrimitives.ReadUInt32BigEndian(png[8..]) != 13)
+            throw new InvalidDataException($"{name}: corrupt PNG (no IHDR chunk first)");
+        if (Crc32.Iso.Compute(png.Slice(12, 4 + 13)) != BinaryPrimitives.ReadUInt32BigEndian(png[(16 + 13)..]))
+            throw new InvalidDataException($"{name}: corrupt PNG (bad CRC in chunk 'IHDR')");
+        var header = PngHeader.Parse(png.Slice(16, 13), name, maxPixels);
+        return new ImageShape(header.Width, header.Height, header.OutputChannels);
+    }
+
     /// <summary>Decodes a PNG; failures are <see cref="InvalidDataException"/>s starting with <paramref name="name"/>.</summary>
-    public static RawImage Decode(ReadOnlySpan<byte> png, string name, AlphaHandling alpha = AlphaHandling.CompositeOnBlack)
+    public static RawImage Decode(ReadOnlySpan<byte> png, string name, AlphaHandling alpha = AlphaHandling.CompositeOnBlack,
+        long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         if (png.Length < 8 || ImageDecoder.Sniff(png) != ImageFormat.Png)
             throw new InvalidDataException($"{name}: not a PNG (bad signature)");
@@ -48,7 +61,7 @@ public static class PngDecoder
             {
                 case "IHDR":
                     if (header is not null) throw new InvalidDataException($"{name}: corrupt PNG (second IHDR)");
-                    header = PngHeader.Parse(data, name);
+                    header = PngHeader.Parse(data, name, maxPixels);
                     break;
                 case "PLTE":
                     if (length % 3 != 0 || length == 0 || length > 256 * 3)

@@ -39,12 +39,12 @@ internal sealed record PngHeader(int Width, int Height, int BitDepth, int Colour
 
     public static int PassSize(int size, int start, int step) => size <= start ? 0 : (size - start + step - 1) / step;
 
-    public static PngHeader Parse(ReadOnlySpan<byte> ihdr, string name)
+    public static PngHeader Parse(ReadOnlySpan<byte> ihdr, string name, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         if (ihdr.Length != 13) throw new InvalidDataException($"{name}: IHDR chunk of {ihdr.Length} bytes (must be 13)");
         long width = BinaryPrimitives.ReadUInt32BigEndian(ihdr), height = BinaryPrimitives.ReadUInt32BigEndian(ihdr[4..]);
         int depth = ihdr[8], colour = ihdr[9];
-        ImageLimits.Check(name, "PNG", width, height);
+        ImageLimits.Check(name, "PNG", width, height, maxPixels);
         bool depthOk = colour switch
         {
             Gray => depth is 1 or 2 or 4 or 8 or 16,

@@ -21,7 +21,13 @@ public sealed class RawImage
         Width = width; Height = height; Channels = channels; Pixels = pixels;
     }
 
+    /// <summary>Its width, height and channels.</summary>
+    public ImageShape Shape => new(Width, Height, Channels);
+
     public byte this[int y, int x, int c] => Pixels[(y * Width + x) * Channels + c];
 
     public override string ToString() => $"RawImage {Width}×{Height}×{Channels}";
 }
+
+/// <summary>An image's size and channel count, as decoding would give them (EXIF rotation applied).</summary>
+public readonly record struct ImageShape(int Width, int Height, int Channels);

@@ -36,4 +36,18 @@ public class HostileFolderTests
         Assert.Equal(2, Enumerable.Range(0, data.Count).Count(i => data.Label(i) == 1));    // dog: its two images, once each
         Assert.Equal(2, data.BadFiles.Count(b => b.Reason.Contains("already listed")));
     }
+
+    [Fact]
+    public void Folders_deeper_than_the_limit_are_reported_not_walked()
+    {
+        using var dir = new TempDir();
+        var deepest = string.Join('/', Enumerable.Repeat("d", FolderWalk.MaxDepth));       // 64 levels below the class
+        dir.Png($"cls/{deepest}/in.png", 1);
+        dir.Png($"cls/{deepest}/d/out.png", 2);
+        var data = (FolderDataset)ImageFolder.Open(dir.Path).Train;
+        Assert.Equal(1, data.Count);
+        Assert.EndsWith("/in.png", data.Path(0));
+        var bad = Assert.Single(data.BadFiles);
+        Assert.Equal($"{Path.Combine(dir.Path, "cls", deepest, "d")}: more than {FolderWalk.MaxDepth} folders deep (skipped)", bad.Reason);
+    }
 }

@@ -24,5 +24,13 @@ public sealed class TempDir : IDisposable
         return full;
     }
 
-    public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } }
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); }
+        catch (IOException)                                                   // a name that is not UTF-8: .NET cannot name it
+        {
+            using var rm = System.Diagnostics.Process.Start("rm", ["-rf", Path]);
+            rm.WaitForExit();
+        }
+    }
 }

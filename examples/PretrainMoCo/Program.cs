@@ -20,13 +20,13 @@ public static class Program
         var first = data.Train.Image(0);
         int size = Math.Max(first.Width, first.Height), batchSize = Math.Min(64, data.Train.Count);
 
-        var options = MoCoOptions.Small(v2: true) with
+        var options = ((MoCoOptions)MoCoRecipe.V2.Small().Method) with
         {
             Backbone = new ResNet.Options(Depth: 18, Stem: ResNetStem.Cifar, InChannels: first.Channels, Width: 16),
             QueueSize = 16 * batchSize, BnSplits = 4,
         };
-        var moco = Methods.Create("mocov2", options, new Generator(0));
-        using var loader = new MultiViewLoader(data.Train, Presets.MoCoV2(size, first.Channels), new LoaderOptions(batchSize));
+        var moco = MoCoRecipe.V2.Create(options, new Generator(0));
+        using var loader = new MultiViewLoader(data.Train, MoCoRecipe.V2.Views(size, first.Channels), new LoaderOptions(batchSize));
         var sgd = new Sgd(moco.OptimizerParameters(), lr: 0.03f, momentum: 0.9f, weightDecay: 5e-4f);
         int steps = epochs * loader.BatchesPerEpoch, step = 0;
         var schedule = new WarmupCosine(0.03f, warmupSteps: 0, totalSteps: steps);
@@ -41,7 +41,7 @@ public static class Program
                 Console.WriteLine($"epoch {epoch + 1} step {step}/{steps}: loss {loss.Item():F4}");
             }
 
-        var knn = Evaluation.Knn(moco.Backbone, data.Train, data.Test ?? data.Train, Presets.Eval(size, first.Channels),
+        var knn = Evaluation.Knn(moco.Backbone, data.Train, data.Test ?? data.Train, ViewParts.Eval(size, first.Channels),
             k: 20, temperature: 0.1f, trainLimit: 0, threads: 2, Console.Error);
         Console.WriteLine($"kNN top-1 {knn.Top1:P2}");
         if (args.Length > 2) SafeTensors.Save(args[2], moco.Backbone.StateDict());    // torchvision key names

@@ -22,7 +22,7 @@ static class EvalCommand
             : HeadLayerEncoder.FromCheckpoint(trained.Backbone, trained.HeadWeights, headLayer, checkpoint);
         var data = DataSpec.Parse(a.Required("--data"));
         var test = data.Test ?? throw new ArgumentException($"{a.Required("--data")} has no test split to evaluate on");
-        var eval = Presets.Eval(trained.Spec.ImageSize, trained.Spec.InChannels);
+        var eval = ViewParts.Eval(trained.Spec.ImageSize, trained.Spec.InChannels);
         int threads = a.Int("--loader-threads", 0) ?? 2;
         Dictionary<string, object> result;
         if (args[0] == "knn")

@@ -6,12 +6,12 @@ static class MethodsCommand
     public static int Run(string[] args)
     {
         if (args.Length > 0) throw new UsageException($"methods: takes no arguments, got '{args[0]}'");
-        foreach (var m in Methods.Methods.All)
+        foreach (var m in Training.MethodRecipes.All)
         {
             Console.WriteLine($"{m.Name}  —  {m.Citation}");
             Console.WriteLine($"    {m.Summary}");
-            Console.WriteLine($"    paper preset: {m.Paper().DefaultOptimizer}");
-            Console.WriteLine($"    small preset: {m.Small().DefaultOptimizer}");
+            Console.WriteLine($"    paper preset: {m.Paper().Optimizer}");
+            Console.WriteLine($"    small preset: {m.Small().Optimizer}");
         }
         return 0;
     }

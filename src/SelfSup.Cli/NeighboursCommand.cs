@@ -28,7 +28,7 @@ static class NeighboursCommand
         var data = DataSpec.Parse(a.Required("--data"));
         var test = data.Test ?? throw new ArgumentException($"{a.Required("--data")} has no test split to take query images from");
         var train = trainLimit > 0 && trainLimit < data.Train.Count ? new Subset(data.Train, [.. Enumerable.Range(0, trainLimit)]) : data.Train;
-        var eval = Presets.Eval(trained.Spec.ImageSize, trained.Spec.InChannels);
+        var eval = ViewParts.Eval(trained.Spec.ImageSize, trained.Spec.InChannels);
 
         var queries = NeighbourGrid.PickQueries(test, queryCount);
         if (queries.Length == 0) throw new ArgumentException($"{test.Name}: no images to query");

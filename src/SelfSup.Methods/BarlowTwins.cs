@@ -23,7 +23,9 @@ public sealed class BarlowTwins : SslMethod
             new Mlp.Options(BatchNorm: true, Bias: false)));
     }
 
-    public override string Name => "barlowtwins";
+    /// <summary>The registry name.</summary>
+    public const string MethodName = "barlowtwins";
+    public override string Name => MethodName;
     public override Backbone Backbone => backbone;
     public override int ViewCount => 2;
     public Mlp Projector => projector;
@@ -36,5 +38,14 @@ public sealed class BarlowTwins : SslMethod
         return BarlowTwinsLoss.Loss(z1, z2, o.Lambda);                          // scalar
     }
 
-    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
+}
+
+/// <summary>Barlow Twins' options (defaults: §4 and facebookresearch/barlowtwins; the paper's <see cref="MethodOptions.Dim"/>
+/// is 8192).</summary>
+public sealed record BarlowTwinsOptions : MethodOptions
+{
+    /// <summary>Width of the projector's two hidden layers (8192; its output is <see cref="MethodOptions.Dim"/>).</summary>
+    public int Hidden { get; init; } = 8192;
+    /// <summary>λ weighting the redundancy-reduction (off-diagonal) term (0.0051, tuned for D = 8192).</summary>
+    public float Lambda { get; init; } = 0.0051f;
 }

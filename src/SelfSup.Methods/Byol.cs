@@ -38,7 +38,9 @@ public sealed class Byol : SslMethod
     /// <summary>Projector and predictor (§3.3): Linear(in, hidden) → BN → ReLU → Linear(hidden, D).</summary>
     Mlp Head(int features, Generator rng) => new([features, o.Hidden, o.Dim], rng, new Mlp.Options(BatchNorm: true));
 
-    public override string Name => "byol";
+    /// <summary>The registry name.</summary>
+    public const string MethodName = "byol";
+    public override string Name => MethodName;
     public override Backbone Backbone => online.Backbone;
     public override int ViewCount => 2;
     public Encoder OnlineEncoder => online;
@@ -73,7 +75,13 @@ public sealed class Byol : SslMethod
         MomentumEncoder.Update(from: online, to: target, MomentumAt(step, totalSteps));
         stepPending = false;
     }
+}
 
-    /// <summary>Online backbone, projector and predictor (the target follows by moving average).</summary>
-    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
+/// <summary>BYOL's options (defaults: §3.2 and appendix C; the paper's output <see cref="MethodOptions.Dim"/> is 256).</summary>
+public sealed record ByolOptions : MethodOptions
+{
+    /// <summary>Hidden width of the projector and the predictor MLPs (4096).</summary>
+    public int Hidden { get; init; } = 4096;
+    /// <summary>τ_base of the target network's exponential moving average, cosine-increased to 1 over the run (0.996).</summary>
+    public float BaseMomentum { get; init; } = 0.996f;
 }

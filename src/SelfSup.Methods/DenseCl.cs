@@ -58,7 +58,9 @@ public sealed class DenseCl : SslMethod
     static ResNet DenseBackbone(DenseClOptions options, Generator rng) => BuildBackbone(options, rng) as ResNet
         ?? throw new ArgumentException($"densecl needs a ResNet backbone (dense features come from its last stage), not {options.Backbone.GetType().DeclaringType?.Name}");
 
-    public override string Name => "densecl";
+    /// <summary>The registry name.</summary>
+    public const string MethodName = "densecl";
+    public override string Name => MethodName;
     public override ResNet Backbone => query.Backbone;
     public override int ViewCount => 2;
     public DenseClEncoder QueryEncoder => query;
@@ -109,7 +111,6 @@ public sealed class DenseCl : SslMethod
     }
 
     /// <summary>The query backbone and both heads (the key encoder follows by momentum).</summary>
-    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
 
     public override StateDict ExtraState()
     {
@@ -130,4 +131,24 @@ public sealed class DenseCl : SslMethod
         if (step < 0) throw new InvalidDataException($"DenseCL step {step} in the checkpoint is negative");
         nextStep = step;
     }
+}
+
+/// <summary>DenseCL's options (defaults: WXinlong/DenseCL configs/selfsup/densecl/densecl_imagenet_200ep.py).</summary>
+public sealed record DenseClOptions : MethodOptions
+{
+    /// <summary>Hidden width of both heads: the global MLP F → hidden → D and the dense 1×1 convs F → hidden → D (2048).</summary>
+    public int Hidden { get; init; } = 2048;
+    /// <summary>Size K of each of the two queues, global keys and pooled dense keys (65536); divisible by the batch size.</summary>
+    public int QueueSize { get; init; } = 65536;
+    /// <summary>Key-encoder momentum m (0.999).</summary>
+    public float Momentum { get; init; } = 0.999f;
+    /// <summary>τ of both InfoNCE terms (0.2).</summary>
+    public float Temperature { get; init; } = 0.2f;
+    /// <summary>λ in loss = (1−λ)·global + λ·dense (0.5).</summary>
+    public float LossLambda { get; init; } = 0.5f;
+    /// <summary>λ is 0 for the first n iterations (the official DenseCLWarmupHook, start_iters 1000 in the paper's
+    /// variant that starts from global matching); 0 = no warm-up, as the official ImageNet config.</summary>
+    public int LossLambdaWarmupSteps { get; init; }
+    /// <summary>Simulated devices G for shuffling BN (8 as the official 8-GPU runs); 1 = plain BN.</summary>
+    public int BnSplits { get; init; } = 8;
 }

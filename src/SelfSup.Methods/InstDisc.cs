@@ -33,7 +33,9 @@ public sealed class InstDisc : SslMethod
         noiseRng = Generator.Derive(rng.NextULong(), 1);
     }
 
-    public override string Name => "instdisc";
+    /// <summary>The registry name.</summary>
+    public const string MethodName = "instdisc";
+    public override string Name => MethodName;
     public override Backbone Backbone => backbone;
     public override int ViewCount => 1;
     public MemoryBank Bank => bank;
@@ -97,7 +99,6 @@ public sealed class InstDisc : SslMethod
         pending = null; pendingZ = null;
     }
 
-    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
 
     public override StateDict ExtraState()
     {
@@ -117,4 +118,17 @@ public sealed class InstDisc : SslMethod
         z = state.Float("nce_z").Item();
         LoadGenerator(noiseRng, state.Int("noise_rng"));
     }
+}
+
+/// <summary>Instance discrimination's options (defaults: the official lemniscate.pytorch ImageNet code).</summary>
+public sealed record InstDiscOptions : MethodOptions
+{
+    /// <summary>Noise samples K per positive (4096); 0 = the full non-parametric softmax over the whole bank (Eq. 2).</summary>
+    public int NceK { get; init; } = 4096;
+    /// <summary>τ (0.07 ImageNet, 0.1 CIFAR).</summary>
+    public float Temperature { get; init; } = 0.07f;
+    /// <summary>Memory-bank momentum m: v ← m·v + (1−m)·f (0.5).</summary>
+    public float BankMomentum { get; init; } = 0.5f;
+    /// <summary>λ of the proximal term λ‖f_i − v_i‖² (§3.3). Off by default, as in the official code (the paper tries 10–50).</summary>
+    public float ProximalLambda { get; init; }
 }

@@ -23,7 +23,7 @@ public sealed class MoCo : SslMethod
     readonly Generator shuffleRng;                      // shuffling BN's permutations
     Tensor? pendingKeys;                                // this batch's keys (N, D), enqueued in AfterStep
 
-    /// <param name="name">"mocov1" or "mocov2" (only the name; the options decide head and τ).</param>
+    /// <param name="name"><see cref="V1Name"/> or <see cref="V2Name"/> (only the name; the options decide head and τ).</param>
     /// <param name="options">Queue, momentum, τ, head, BN splits.</param>
     /// <param name="rng">Initialises the query encoder (copied into the key encoder) and the queue; seeds the shuffles.</param>
     public MoCo(string name, MoCoOptions options, Generator rng)
@@ -43,6 +43,9 @@ public sealed class MoCo : SslMethod
         o.Mlp ? ProjectionHeads.MoCoV2(features, o.Dim, rng) : ProjectionHeads.Linear(features, o.Dim, rng);
 
     public override string Name { get; }
+
+    /// <summary>The registry names of MoCo v1 and v2.</summary>
+    public const string V1Name = "mocov1", V2Name = "mocov2";
     public override Backbone Backbone => query.Backbone;
     public override int ViewCount => 2;
     public FeatureQueue Queue => queue;
@@ -76,7 +79,6 @@ public sealed class MoCo : SslMethod
     }
 
     /// <summary>The query encoder's backbone and head (the key encoder follows by momentum).</summary>
-    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
 
     public override StateDict ExtraState()
     {
@@ -91,4 +93,19 @@ public sealed class MoCo : SslMethod
         queue.LoadFrom(state);
         LoadGenerator(shuffleRng, state.Int("shuffle_rng"));
     }
+}
+
+/// <summary>MoCo v1/v2's options (defaults: facebookresearch/moco, v1's; v2 sets <see cref="Mlp"/> and τ 0.2).</summary>
+public sealed record MoCoOptions : MethodOptions
+{
+    /// <summary>v2's 2-layer MLP head instead of v1's Linear.</summary>
+    public bool Mlp { get; init; }
+    /// <summary>Queue size K (65536); must be divisible by the batch size.</summary>
+    public int QueueSize { get; init; } = 65536;
+    /// <summary>Key-encoder momentum m (0.999).</summary>
+    public float Momentum { get; init; } = 0.999f;
+    /// <summary>τ (v1 0.07, v2 0.2).</summary>
+    public float Temperature { get; init; } = 0.07f;
+    /// <summary>Simulated devices G for shuffling BN (<c>--bn-splits</c>, 8 as the official 8-GPU runs); 1 = plain BN.</summary>
+    public int BnSplits { get; init; } = 8;
 }

@@ -24,7 +24,7 @@ public sealed class MoCoV3 : SslMethod
     readonly Encoder momentumEncoder;                   // f_k, moving average of f_q, no gradient
     bool stepPending;                                   // a loss was computed since the last AfterStep
 
-    /// <param name="options">Heads, τ, m_base (use <see cref="MoCoV3Options.For"/> to match them to the backbone).</param>
+    /// <param name="options">Heads, τ, m_base (the recipe matches them to the backbone: ResNet or ViT).</param>
     /// <param name="rng">Initialises the base encoder (copied into the momentum encoder) and the predictor.</param>
     public MoCoV3(MoCoV3Options options, Generator rng)
     {
@@ -40,7 +40,9 @@ public sealed class MoCoV3 : SslMethod
 
     Mlp Projector(int features, Generator rng) => MoCoV3Heads.Projector(o.ProjectorLayers, features, o.Hidden, o.Dim, rng);
 
-    public override string Name => "mocov3";
+    /// <summary>The registry name.</summary>
+    public const string MethodName = "mocov3";
+    public override string Name => MethodName;
     public override Backbone Backbone => baseEncoder.Backbone;
     public override int ViewCount => 2;
     public MoCoV3Options Options => o;
@@ -77,7 +79,22 @@ public sealed class MoCoV3 : SslMethod
         MomentumEncoder.Update(from: baseEncoder, to: momentumEncoder, MomentumAt(step, totalSteps));
         stepPending = false;
     }
+}
 
-    /// <summary>Base backbone (without a frozen patch projection), projector and predictor.</summary>
-    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
+/// <summary>MoCo v3's options (defaults: facebookresearch/moco-v3's ResNet recipe; its ViT recipe is the recipe's
+/// <c>ForBackbone</c>).</summary>
+public sealed record MoCoV3Options : MethodOptions
+{
+    /// <summary>Hidden width of the projector and predictor MLPs (<c>--moco-mlp-dim</c>, 4096); their output is
+    /// <see cref="MethodOptions.Dim"/> (<c>--moco-dim</c>, 256).</summary>
+    public int Hidden { get; init; } = 4096;
+    /// <summary>Linear layers of the projector: 2 for ResNets (MoCo_ResNet), 3 for ViTs (MoCo_ViT).</summary>
+    public int ProjectorLayers { get; init; } = 2;
+    /// <summary>Whether the predictor ends in BatchNorm1d(affine=False) like the projector: false for ResNets
+    /// (<c>_build_mlp(2, dim, mlp_dim, dim, False)</c>), true for ViTs (MoCo_ViT keeps the default last_bn=True).</summary>
+    public bool PredictorLastBatchNorm { get; init; }
+    /// <summary>τ of the contrastive loss (<c>--moco-t</c>: 1.0 for ResNets, 0.2 for ViTs).</summary>
+    public float Temperature { get; init; } = 1.0f;
+    /// <summary>Base momentum m of the momentum encoder, cosine-increased to 1 over the run (<c>--moco-m 0.99 --moco-m-cos</c>).</summary>
+    public float BaseMomentum { get; init; } = 0.99f;
 }

@@ -22,7 +22,9 @@ public sealed class SimClr : SslMethod
         head = Child("head", ProjectionHeads.SimClr(backbone.FeatureDim, options.Dim, options.HeadLayers, rng));
     }
 
-    public override string Name => "simclr";
+    /// <summary>The registry name.</summary>
+    public const string MethodName = "simclr";
+    public override string Name => MethodName;
     public override Backbone Backbone => backbone;
     public override int ViewCount => 2;
     public Mlp Head => head;
@@ -36,5 +38,13 @@ public sealed class SimClr : SslMethod
         return NtXent.Loss(z.Narrow(0, 0, n), z.Narrow(0, n, n), o.Temperature);   // scalar
     }
 
-    public override IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
+}
+
+/// <summary>SimCLR's options (defaults: google-research/simclr's ImageNet run).</summary>
+public sealed record SimClrOptions : MethodOptions
+{
+    /// <summary>τ (0.1 with large batches on ImageNet, 0.5 on CIFAR-10: appendix B.9).</summary>
+    public float Temperature { get; init; } = 0.1f;
+    /// <summary>Projection-head layers: 2 (SimCLR) or 3 (SimCLR v2).</summary>
+    public int HeadLayers { get; init; } = 2;
 }

@@ -13,7 +13,7 @@ namespace SelfSup.Methods;
 /// </summary>
 public abstract class SslMethod : Module
 {
-    /// <summary>Registry name ("mocov2").</summary>
+    /// <summary>Registry name (<c>--method</c>), a constant of the method's own file.</summary>
     public abstract string Name { get; }
 
     /// <summary>The encoder kNN / linear probes evaluate and <c>selfsup export</c> writes (its fc is Identity: Forward
@@ -34,8 +34,9 @@ public abstract class SslMethod : Module
     /// <paramref name="totalSteps"/>, for momentum schedules. Does nothing if no loss was computed since the last call.</summary>
     public virtual void AfterStep(int step, int totalSteps) { }
 
-    /// <summary>Parameters the optimiser updates, by state-dict name (key encoders and banks excluded).</summary>
-    public abstract IEnumerable<(string Name, Tensor Param)> OptimizerParameters();
+    /// <summary>Parameters the optimiser updates, by state-dict name: those that require gradients (momentum encoders and
+    /// frozen parts do not; banks and queues are not parameters).</summary>
+    public virtual IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();
 
     /// <summary>Non-parameter training state for checkpoints (queue + pointer, bank, Z, sampler state), by name.</summary>
     public virtual StateDict ExtraState() => new();

@@ -1,3 +1,4 @@
+using SelfSup.Training;
 using SelfSup.Engine.Kernels;
 
 namespace SelfSup.Methods.Tests;
@@ -5,10 +6,10 @@ namespace SelfSup.Methods.Tests;
 public class ByolBarlowTests
 {
     static Byol TinyByol(ulong seed = 1) =>
-        new(ByolOptions.Small() with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 }, new Generator(seed));
+        new(((ByolOptions)new ByolRecipe().Small().Method) with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 }, new Generator(seed));
 
     static BarlowTwins TinyBarlow(ulong seed = 1) =>
-        new(BarlowTwinsOptions.Small() with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 }, new Generator(seed));
+        new(((BarlowTwinsOptions)new BarlowTwinsRecipe().Small().Method) with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 }, new Generator(seed));
 
     static Tensor[] TwoViews(ulong seed) => [TestUtil.Images(seed), TestUtil.Images(seed + 100)];
     static readonly int[] Indices = [3, 7, 0, 11];
@@ -215,27 +216,29 @@ public class ByolBarlowTests
     public void Registry_builds_byol_and_barlowtwins_and_their_presets_hold_the_papers_values()
     {
         var tiny = TestUtil.TinyBackbone;
-        Assert.IsType<Byol>(Methods.Create("BYOL", ByolOptions.Small() with { Backbone = tiny, Hidden = 16, Dim = 8 }, new Generator(1)));
-        Assert.IsType<BarlowTwins>(Methods.Create("barlowtwins", BarlowTwinsOptions.Small() with { Backbone = tiny, Hidden = 16, Dim = 8 }, new Generator(1)));
-        Assert.Throws<ArgumentException>(() => Methods.Create("byol", BarlowTwinsOptions.Small(), new Generator(1)));
-        Assert.Throws<ArgumentException>(() => Methods.Create("barlowtwins", ByolOptions.Small(), new Generator(1)));
+        Assert.IsType<Byol>(MethodRecipes.Get("BYOL").Create(((ByolOptions)new ByolRecipe().Small().Method) with { Backbone = tiny, Hidden = 16, Dim = 8 }, new Generator(1)));
+        Assert.IsType<BarlowTwins>(MethodRecipes.Get("barlowtwins").Create(((BarlowTwinsOptions)new BarlowTwinsRecipe().Small().Method) with { Backbone = tiny, Hidden = 16, Dim = 8 }, new Generator(1)));
+        Assert.Throws<ArgumentException>(() => MethodRecipes.Get("byol").Create(((BarlowTwinsOptions)new BarlowTwinsRecipe().Small().Method), new Generator(1)));
+        Assert.Throws<ArgumentException>(() => MethodRecipes.Get("barlowtwins").Create(((ByolOptions)new ByolRecipe().Small().Method), new Generator(1)));
 
-        var byol = (ByolOptions)Methods.Get("byol").Paper();
+        var byolPreset = MethodRecipes.Get("byol").Paper();
+        var byol = (ByolOptions)byolPreset.Method;
         Assert.Equal((4096, 256, 0.996f), (byol.Hidden, byol.Dim, byol.BaseMomentum));
-        Assert.Equal(OptimizerKind.Lars, byol.DefaultOptimizer.Kind);
-        Assert.Equal(3.2f, byol.DefaultOptimizer.LrFor(4096), 5);               // 0.2·B/256
-        Assert.Equal(1.5e-6f, byol.DefaultOptimizer.WeightDecay);
-        Assert.Equal(0.99f, ((ByolOptions)Methods.Get("byol").Small()).BaseMomentum);
+        Assert.Equal(OptimizerKind.Lars, byolPreset.Optimizer.Kind);
+        Assert.Equal(3.2f, byolPreset.Optimizer.LrFor(4096), 5);               // 0.2·B/256
+        Assert.Equal(1.5e-6f, byolPreset.Optimizer.WeightDecay);
+        Assert.Equal(0.99f, ((ByolOptions)MethodRecipes.Get("byol").Small().Method).BaseMomentum);
 
-        var bt = (BarlowTwinsOptions)Methods.Get("barlowtwins").Paper();
+        var btPreset = MethodRecipes.Get("barlowtwins").Paper();
+        var bt = (BarlowTwinsOptions)btPreset.Method;
         Assert.Equal((8192, 8192, 0.0051f), (bt.Hidden, bt.Dim, bt.Lambda));
-        Assert.Equal(1.6f, bt.DefaultOptimizer.LrFor(2048), 5);                 // 0.2·B/256
-        Assert.Equal(0.0048f, bt.BiasAndNormBaseLr);
-        Assert.Equal(2048, ((BarlowTwinsOptions)Methods.Get("barlowtwins").Small()).Dim);
+        Assert.Equal(1.6f, btPreset.Optimizer.LrFor(2048), 5);                 // 0.2·B/256
+        Assert.Equal(0.0048f, btPreset.Optimizer.BiasAndNormBaseLr);
+        Assert.Equal(2048, ((BarlowTwinsOptions)MethodRecipes.Get("barlowtwins").Small().Method).Dim);
         foreach (var name in new[] { "byol", "barlowtwins" })
         {
-            Assert.Equal(ResNetStem.Cifar, ((ResNet.Options)Methods.Get(name).Small().Backbone).Stem);
-            Assert.Equal(ResNetStem.ImageNet, ((ResNet.Options)Methods.Get(name).Paper().Backbone).Stem);
+            Assert.Equal(ResNetStem.Cifar, ((ResNet.Options)MethodRecipes.Get(name).Small().Method.Backbone).Stem);
+            Assert.Equal(ResNetStem.ImageNet, ((ResNet.Options)MethodRecipes.Get(name).Paper().Method.Backbone).Stem);
         }
     }
 
@@ -258,9 +261,9 @@ public class ByolBarlowTests
         try
         {
             MethodOptions options = name == "byol"
-                ? ByolOptions.Small() with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 }
-                : BarlowTwinsOptions.Small() with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 };
-            var method = Methods.Create(name, options, new Generator(7));
+                ? ((ByolOptions)new ByolRecipe().Small().Method) with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 }
+                : ((BarlowTwinsOptions)new BarlowTwinsRecipe().Small().Method) with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 };
+            var method = MethodRecipes.Get(name).Create(options, new Generator(7));
             var opt = new Lars(method.OptimizerParameters(), lr: 0.5f, momentum: 0.9f, weightDecay: 1e-5f);
             var views = TwoViews(1);                                            // one batch: the loss should fall
             return Enumerable.Range(0, 5).Select(s => TestUtil.Step(method, opt, views, Indices, s, 5)).ToArray();

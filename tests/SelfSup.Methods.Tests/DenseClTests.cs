@@ -1,3 +1,4 @@
+using SelfSup.Training;
 using SelfSup.Engine.IO;
 
 namespace SelfSup.Methods.Tests;
@@ -7,7 +8,7 @@ public class DenseClTests
     const float M = 0.99f;
 
     static DenseCl Tiny(int bnSplits = 2, int warmup = 0, ulong seed = 1) => new(
-        DenseClOptions.Small() with { Backbone = TestUtil.TinyBackbone, Hidden = 12, Dim = 8, QueueSize = 16, BnSplits = bnSplits, LossLambdaWarmupSteps = warmup },
+        ((DenseClOptions)new DenseClRecipe().Small().Method) with { Backbone = TestUtil.TinyBackbone, Hidden = 12, Dim = 8, QueueSize = 16, BnSplits = bnSplits, LossLambdaWarmupSteps = warmup },
         new Generator(seed));
 
     /// <summary>16×16 images: the tiny CIFAR-stem ResNet's last maps are 2×2, so there are 4 locations to match.</summary>
@@ -160,20 +161,22 @@ public class DenseClTests
     [Fact]
     public void Registry_builds_densecl_and_its_presets_hold_the_papers_and_the_small_values()
     {
-        var paper = (DenseClOptions)Methods.Get("densecl").Paper();
+        var paperPreset = MethodRecipes.Get("densecl").Paper();
+        var paper = (DenseClOptions)paperPreset.Method;
         Assert.Equal((50, 2048, 128, 65536, 0.999f, 0.2f, 0.5f, 0, 8), (((ResNet.Options)paper.Backbone).Depth, paper.Hidden, paper.Dim, paper.QueueSize, paper.Momentum, paper.Temperature, paper.LossLambda, paper.LossLambdaWarmupSteps, paper.BnSplits));
-        Assert.Equal(0.03f, paper.DefaultOptimizer.LrFor(256), 6);
-        Assert.Equal((LrScheduleKind.Cosine, 1e-4f, 0.9f, 200), (paper.DefaultOptimizer.Schedule, paper.DefaultOptimizer.WeightDecay, paper.DefaultOptimizer.Momentum, paper.DefaultOptimizer.Epochs));
-        var small = (DenseClOptions)Methods.Get("densecl").Small();
+        Assert.Equal(0.03f, paperPreset.Optimizer.LrFor(256), 6);
+        Assert.Equal((LrScheduleKind.Cosine, 1e-4f, 0.9f, 200), (paperPreset.Optimizer.Schedule, paperPreset.Optimizer.WeightDecay, paperPreset.Optimizer.Momentum, paperPreset.Optimizer.Epochs));
+        var smallPreset = MethodRecipes.Get("densecl").Small();
+        var small = (DenseClOptions)smallPreset.Method;
         Assert.Equal((512, 128, 4096, 0.99f, 0.2f, 0.5f, 8), (small.Hidden, small.Dim, small.QueueSize, small.Momentum, small.Temperature, small.LossLambda, small.BnSplits));
-        Assert.Equal(MoCoOptions.Small(v2: true).Backbone, small.Backbone);
-        var moco = MoCoOptions.Small(v2: true).DefaultOptimizer;
-        var o = small.DefaultOptimizer;
+        Assert.Equal(((MoCoOptions)MoCoRecipe.V2.Small().Method).Backbone, small.Backbone);
+        var moco = MoCoRecipe.V2.Small().Optimizer;
+        var o = smallPreset.Optimizer;
         Assert.Equal((moco.Kind, moco.BaseLr, moco.Scaling, moco.Momentum, moco.WeightDecay, moco.Schedule, moco.WarmupEpochs, moco.BatchSize, moco.Epochs),
             (o.Kind, o.BaseLr, o.Scaling, o.Momentum, o.WeightDecay, o.Schedule, o.WarmupEpochs, o.BatchSize, o.Epochs));
-        var method = Methods.Create("densecl", small with { Backbone = TestUtil.TinyBackbone, Hidden = 12, Dim = 8, QueueSize = 16 }, new Generator(1));
+        var method = MethodRecipes.Get("densecl").Create(small with { Backbone = TestUtil.TinyBackbone, Hidden = 12, Dim = 8, QueueSize = 16 }, new Generator(1));
         Assert.IsType<DenseCl>(method);
-        Assert.Throws<ArgumentException>(() => Methods.Create("densecl", MoCoOptions.Small(true), new Generator(1)));
+        Assert.Throws<ArgumentException>(() => MethodRecipes.Get("densecl").Create(((MoCoOptions)MoCoRecipe.V2.Small().Method), new Generator(1)));
         Assert.Throws<ArgumentException>(() => new DenseCl(small with { LossLambda = 1.5f }, new Generator(1)));
     }
 }

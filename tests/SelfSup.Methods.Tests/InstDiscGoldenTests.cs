@@ -1,3 +1,4 @@
+using SelfSup.Training;
 using System.Text.Json;
 
 namespace SelfSup.Methods.Tests;
@@ -21,7 +22,7 @@ public class InstDiscGoldenTests
         float Float(string key) => recipe.GetProperty(key).GetSingle();
         int n = Int("n"), k = Int("k"), steps = Int("steps");
 
-        var options = InstDiscOptions.Small() with
+        var options = ((InstDiscOptions)new InstDiscRecipe().Small().Method) with
         {
             Backbone = TestUtil.TinyBackbone with { Width = Int("width") },
             Dim = Int("dim"), NceK = k, Temperature = Float("tau"), BankMomentum = Float("bank_momentum"),

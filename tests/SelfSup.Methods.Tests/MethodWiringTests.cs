@@ -1,3 +1,4 @@
+using SelfSup.Training;
 using SelfSup.Engine.IO;
 using SelfSup.Engine.Kernels;
 
@@ -6,10 +7,10 @@ namespace SelfSup.Methods.Tests;
 public class MethodWiringTests
 {
     static MoCo TinyMoCo(int bnSplits = 2, ulong seed = 1) => new("mocov2",
-        MoCoOptions.Small(v2: true) with { Backbone = TestUtil.TinyBackbone, Dim = 8, QueueSize = 16, BnSplits = bnSplits }, new Generator(seed));
+        ((MoCoOptions)MoCoRecipe.V2.Small().Method) with { Backbone = TestUtil.TinyBackbone, Dim = 8, QueueSize = 16, BnSplits = bnSplits }, new Generator(seed));
 
     static InstDisc TinyInstDisc(int nceK = 5, float lambda = 0, ulong seed = 1) =>
-        new(InstDiscOptions.Small() with { Backbone = TestUtil.TinyBackbone, Dim = 8, NceK = nceK, ProximalLambda = lambda }, 12, new Generator(seed));
+        new(((InstDiscOptions)new InstDiscRecipe().Small().Method) with { Backbone = TestUtil.TinyBackbone, Dim = 8, NceK = nceK, ProximalLambda = lambda }, 12, new Generator(seed));
 
     static Tensor[] TwoViews(ulong seed) => [TestUtil.Images(seed), TestUtil.Images(seed + 100)];
     static readonly int[] Indices = [3, 7, 0, 11];
@@ -204,30 +205,30 @@ public class MethodWiringTests
     }
 
     [Fact]
-    public void Registry_lists_the_four_methods_and_builds_each_from_its_presets()
+    public void Registry_lists_the_eight_methods_and_builds_each_from_its_presets()
     {
-        Assert.Equal(["instdisc", "mocov1", "mocov2", "simclr", "byol", "barlowtwins", "mocov3", "densecl"], Methods.Names);
-        foreach (var info in Methods.All)
+        Assert.Equal(["instdisc", "mocov1", "mocov2", "simclr", "byol", "barlowtwins", "mocov3", "densecl"], MethodRecipes.Names);
+        foreach (var info in MethodRecipes.All)
         {
             Assert.False(string.IsNullOrEmpty(info.Citation));
-            Assert.Equal(ResNetStem.Cifar, ((ResNet.Options)info.Small().Backbone).Stem);
-            Assert.Equal(ResNetStem.ImageNet, ((ResNet.Options)info.Paper().Backbone).Stem);
+            Assert.Equal(ResNetStem.Cifar, ((ResNet.Options)info.Small().Method.Backbone).Stem);
+            Assert.Equal(ResNetStem.ImageNet, ((ResNet.Options)info.Paper().Method.Backbone).Stem);
             var method = Create(info.Name, seed: 3);
             Assert.Equal(info.Name, method.Name);
             Assert.Contains(method.StateDict().Keys, k => k.StartsWith("backbone.", StringComparison.Ordinal));
             Assert.Equal(0, ((ResNet)method.Backbone).Config.NumClasses);
         }
-        Assert.Equal(0.1f, ((MoCoOptions)Methods.Get("mocov2").Small()).Temperature);
-        Assert.Equal(0.2f, ((MoCoOptions)Methods.Get("mocov2").Paper()).Temperature);
-        Assert.Equal(4096, ((MoCoOptions)Methods.Get("mocov1").Small()).QueueSize);
-        Assert.Equal(0.5f, ((SimClrOptions)Methods.Get("simclr").Small()).Temperature);
-        Assert.Equal(0.1f, ((InstDiscOptions)Methods.Get("instdisc").Small()).Temperature);
-        Assert.Equal(1.2f, SimClrOptions.Paper().DefaultOptimizer.LrFor(1024), 5);
-        Assert.Equal(0.075f * 32, SimClrOptions.Paper().WithSqrtScaling().DefaultOptimizer.LrFor(1024), 5);
-        Assert.Equal(2f, SimClrOptions.Paper().DefaultOptimizer.WarmupEpochsFor(20), 5);
-        Assert.Throws<ArgumentException>(() => Methods.Create("byol2", SimClrOptions.Small(), new Generator(1)));
-        Assert.Throws<ArgumentException>(() => Methods.Create("simclr", MoCoOptions.Small(true), new Generator(1)));
-        Assert.Throws<ArgumentException>(() => Methods.Create("instdisc", InstDiscOptions.Small(), new Generator(1)));   // no dataset size
+        Assert.Equal(0.1f, ((MoCoOptions)MethodRecipes.Get("mocov2").Small().Method).Temperature);
+        Assert.Equal(0.2f, ((MoCoOptions)MethodRecipes.Get("mocov2").Paper().Method).Temperature);
+        Assert.Equal(4096, ((MoCoOptions)MethodRecipes.Get("mocov1").Small().Method).QueueSize);
+        Assert.Equal(0.5f, ((SimClrOptions)MethodRecipes.Get("simclr").Small().Method).Temperature);
+        Assert.Equal(0.1f, ((InstDiscOptions)MethodRecipes.Get("instdisc").Small().Method).Temperature);
+        Assert.Equal(1.2f, new SimClrRecipe().Paper().Optimizer.LrFor(1024), 5);
+        Assert.Equal(0.075f * 32, SimClrRecipe.WithSqrtScaling(new SimClrRecipe().Paper()).Optimizer.LrFor(1024), 5);
+        Assert.Equal(2f, new SimClrRecipe().Paper().Optimizer.WarmupEpochsFor(20), 5);
+        Assert.Throws<ArgumentException>(() => MethodRecipes.Get("byol2").Create(((SimClrOptions)new SimClrRecipe().Small().Method), new Generator(1)));
+        Assert.Throws<ArgumentException>(() => MethodRecipes.Get("simclr").Create(((MoCoOptions)MoCoRecipe.V2.Small().Method), new Generator(1)));
+        Assert.Throws<ArgumentException>(() => MethodRecipes.Get("instdisc").Create(((InstDiscOptions)new InstDiscRecipe().Small().Method), new Generator(1)));   // no dataset size
     }
 
     [Fact]
@@ -244,13 +245,13 @@ public class MethodWiringTests
 
     static SslMethod Create(string name, ulong seed)
     {
-        MethodOptions options = Methods.Get(name).Small() switch
+        MethodOptions options = MethodRecipes.Get(name).Small().Method switch
         {
             MoCoOptions o => o with { QueueSize = 16, BnSplits = 2 },
             var o => o,
         };
         options = options with { Backbone = TestUtil.TinyBackbone, Dim = 8 };
         if (options is InstDiscOptions i) options = i with { NceK = 5 };
-        return Methods.Create(name, options, new Generator(seed), datasetSize: 12);
+        return MethodRecipes.Get(name).Create(options, new Generator(seed), datasetSize: 12);
     }
 }

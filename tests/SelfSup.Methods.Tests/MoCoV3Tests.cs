@@ -1,19 +1,24 @@
+using SelfSup.Training;
 namespace SelfSup.Methods.Tests;
 
 public class MoCoV3Tests
 {
+    /// <summary>MoCo v3's preset for <paramref name="backbone"/> (its ResNet or ViT recipe).</summary>
+    static Preset ForBackbone(BackboneOptions backbone, bool small) =>
+        new MoCoV3Recipe().ForBackbone(new MoCoV3Recipe().Defaults(small), backbone, small);
+
     static readonly int[] Indices = [3, 7, 0, 11];
     static Tensor[] TwoViews(ulong seed, int size = 8) => [TestUtil.Images(seed, size: size), TestUtil.Images(seed + 100, size: size)];
     static List<float[]> Values(Module m) => m.Parameters().Select(p => p.ToArray()).ToList();
 
     static MoCoV3 TinyResNet(ulong seed = 1) =>
-        new(MoCoV3Options.For(TestUtil.TinyBackbone, small: true) with { Hidden = 16, Dim = 8 }, new Generator(seed));
+        new(((MoCoV3Options)ForBackbone(TestUtil.TinyBackbone, small: true).Method) with { Hidden = 16, Dim = 8 }, new Generator(seed));
 
     /// <summary>ViT with D 32, 2 blocks, 2 heads on 28 px grey images in patches of 4 (7×7 tokens).</summary>
     static VisionTransformer.Options TinyVit => new(ImageSize: 28, PatchSize: 4, InChannels: 1, EmbedDim: 32, Depth: 2, NumHeads: 2, MlpDim: 64);
 
     static MoCoV3 TinyVitMoCo(ulong seed = 1) =>
-        new(MoCoV3Options.For(TinyVit, small: true) with { Hidden = 16, Dim = 8 }, new Generator(seed));
+        new(((MoCoV3Options)ForBackbone(TinyVit, small: true).Method) with { Hidden = 16, Dim = 8 }, new Generator(seed));
 
     // ---- loss ----
 
@@ -143,7 +148,7 @@ public class MoCoV3Tests
         Assert.DoesNotContain("backbone.patch_embed.proj.weight", names);
         Assert.DoesNotContain("backbone.pos_embed", names);
         var others = moco.OptimizerParameters().ToDictionary(p => p.Name, p => p.Param.ToArray());
-        var o = moco.Options.DefaultOptimizer;
+        var o = ForBackbone(TinyVit, small: true).Optimizer;
         var opt = new AdamW(moco.OptimizerParameters(), lr: 1e-3f, beta1: o.Momentum, weightDecay: o.WeightDecay);
         var views = TwoViews(2, size: 28);
         for (int step = 0; step < 3; step++) TestUtil.Step(moco, opt, views, Indices, step, 10);
@@ -161,47 +166,52 @@ public class MoCoV3Tests
     [Fact]
     public void Vit_backbones_pick_AdamW_tau_0_2_and_three_layer_projector_ResNets_pick_LARS_and_tau_1()
     {
-        var vit = MoCoV3Options.For(TinyVit, small: true);
-        Assert.Equal((OptimizerKind.AdamW, 0.2f, 3, true), (vit.DefaultOptimizer.Kind, vit.Temperature, vit.ProjectorLayers, vit.PredictorLastBatchNorm));
-        Assert.Equal(1.5e-4f, vit.DefaultOptimizer.LrFor(256), 8);
-        Assert.Equal((0.1f, 0.9f), (vit.DefaultOptimizer.WeightDecay, vit.DefaultOptimizer.Momentum));
+        var vitPreset = ForBackbone(TinyVit, small: true);
+        var vit = (MoCoV3Options)vitPreset.Method;
+        Assert.Equal((OptimizerKind.AdamW, 0.2f, 3, true), (vitPreset.Optimizer.Kind, vit.Temperature, vit.ProjectorLayers, vit.PredictorLastBatchNorm));
+        Assert.Equal(1.5e-4f, vitPreset.Optimizer.LrFor(256), 8);
+        Assert.Equal((0.1f, 0.9f), (vitPreset.Optimizer.WeightDecay, vitPreset.Optimizer.Momentum));
         Assert.Equal(TinyVit with { FreezePatchProjection = true }, vit.Backbone);
-        Assert.Equal((512, 128, 256, 100), (vit.Hidden, vit.Dim, vit.DefaultOptimizer.BatchSize, vit.DefaultOptimizer.Epochs));
+        Assert.Equal((512, 128, 256, 100), (vit.Hidden, vit.Dim, vitPreset.Optimizer.BatchSize, vitPreset.Optimizer.Epochs));
         var moco = TinyVitMoCo();
         Assert.Equal(8, ((Mlp)moco.BaseEncoder.Head).Count);                   // Linear BN ReLU Linear BN ReLU Linear BN
         Assert.Equal(5, moco.Predictor.Count);                                  // ... and the ViT predictor ends in BN
 
-        var resnet = MoCoV3Options.For(TestUtil.TinyBackbone, small: true);
-        Assert.Equal((OptimizerKind.Lars, 1.0f, 2, false), (resnet.DefaultOptimizer.Kind, resnet.Temperature, resnet.ProjectorLayers, resnet.PredictorLastBatchNorm));
+        var resnetPreset = ForBackbone(TestUtil.TinyBackbone, small: true);
+        var resnet = (MoCoV3Options)resnetPreset.Method;
+        Assert.Equal((OptimizerKind.Lars, 1.0f, 2, false), (resnetPreset.Optimizer.Kind, resnet.Temperature, resnet.ProjectorLayers, resnet.PredictorLastBatchNorm));
         Assert.Equal(TestUtil.TinyBackbone, resnet.Backbone);
 
-        var paperVit = MoCoV3Options.For(VisionTransformer.Options.Small(), small: false);
+        var paperVitPreset = ForBackbone(VisionTransformer.Options.Small(), small: false);
+        var paperVit = (MoCoV3Options)paperVitPreset.Method;
         Assert.Equal((4096, 256, 0.2f), (paperVit.Hidden, paperVit.Dim, paperVit.Temperature));
-        Assert.Equal((OptimizerKind.AdamW, 4096, 300), (paperVit.DefaultOptimizer.Kind, paperVit.DefaultOptimizer.BatchSize, paperVit.DefaultOptimizer.Epochs));
-        Assert.Equal(40f, paperVit.DefaultOptimizer.WarmupEpochsFor(300));      // the paper's 40 of 300, not cut to a tenth
-        Assert.Equal(0.4f, paperVit.DefaultOptimizer.WarmupEpochsFor(3), 5);
+        Assert.Equal((OptimizerKind.AdamW, 4096, 300), (paperVitPreset.Optimizer.Kind, paperVitPreset.Optimizer.BatchSize, paperVitPreset.Optimizer.Epochs));
+        Assert.Equal(40f, paperVitPreset.Optimizer.WarmupEpochsFor(300));      // the paper's 40 of 300, not cut to a tenth
+        Assert.Equal(0.4f, paperVitPreset.Optimizer.WarmupEpochsFor(3), 5);
     }
 
     [Fact]
     public void Presets_hold_the_papers_ResNet_50_recipe_and_the_small_spec()
     {
-        var paper = (MoCoV3Options)Methods.Get("mocov3").Paper();
+        var paperPreset = MethodRecipes.Get("mocov3").Paper();
+        var paper = (MoCoV3Options)paperPreset.Method;
         Assert.Equal(50, ((ResNet.Options)paper.Backbone).Depth);
         Assert.Equal((4096, 256, 1.0f, 0.99f, 2), (paper.Hidden, paper.Dim, paper.Temperature, paper.BaseMomentum, paper.ProjectorLayers));
-        var po = paper.DefaultOptimizer;
+        var po = paperPreset.Optimizer;
         Assert.Equal((OptimizerKind.Lars, 0.9f, 1e-6f, 10f, 4096, 100), (po.Kind, po.Momentum, po.WeightDecay, po.WarmupEpochs, po.BatchSize, po.Epochs));
         Assert.Equal(9.6f, po.LrFor(4096), 4);                                  // 0.6·B/256
 
-        var small = (MoCoV3Options)Methods.Get("mocov3").Small();
+        var smallPreset = MethodRecipes.Get("mocov3").Small();
+        var small = (MoCoV3Options)smallPreset.Method;
         Assert.Equal(ResNetStem.Cifar, ((ResNet.Options)small.Backbone).Stem);
         Assert.Equal((512, 128, 1.0f, 0.99f, 2, false), (small.Hidden, small.Dim, small.Temperature, small.BaseMomentum, small.ProjectorLayers, small.PredictorLastBatchNorm));
-        var so = small.DefaultOptimizer;
+        var so = smallPreset.Optimizer;
         Assert.Equal((OptimizerKind.Lars, LrScheduleKind.Cosine, 0.9f, 1e-6f, 256, 100), (so.Kind, so.Schedule, so.Momentum, so.WeightDecay, so.BatchSize, so.Epochs));
         Assert.Equal(0.6f, so.LrFor(256), 6);
         Assert.Equal(10f, so.WarmupEpochsFor(100));
         Assert.Equal(0.1f, so.WarmupEpochsFor(1), 6);
-        Assert.IsType<MoCoV3>(Methods.Create("MoCoV3", small with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 }, new Generator(1)));
-        Assert.Throws<ArgumentException>(() => Methods.Create("mocov3", ByolOptions.Small(), new Generator(1)));
+        Assert.IsType<MoCoV3>(MethodRecipes.Get("MoCoV3").Create(small with { Backbone = TestUtil.TinyBackbone, Hidden = 16, Dim = 8 }, new Generator(1)));
+        Assert.Throws<ArgumentException>(() => MethodRecipes.Get("mocov3").Create(((ByolOptions)new ByolRecipe().Small().Method), new Generator(1)));
     }
 
     [Theory]

@@ -17,7 +17,7 @@ public static class CheckpointInfo
     /// <summary>The keys and what their values must be; each rule returns the problem or null.</summary>
     static readonly Dictionary<string, Func<string, string?>> Rules = new()
     {
-        ["method"] = v => Methods.Methods.Names.Contains(v.ToLowerInvariant()) ? null : "is not a known method",
+        ["method"] = v => MethodRecipes.Names.Contains(v.ToLowerInvariant()) ? null : "is not a known method",
         ["epoch"] = v => Integer(v, 0, 10_000_000),
         ["step"] = v => Integer(v, 0, int.MaxValue),
         ["seed"] = v => ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? null : "is not a non-negative integer",

@@ -15,7 +15,7 @@ public sealed record Embeddings(Tensor Features, int[] Labels, string[] FileName
 }
 
 /// <summary>
-/// `selfsup embed`: runs a trained encoder over a split through the eval transform (<see cref="Presets.Eval"/>, the
+/// `selfsup embed`: runs a trained encoder over a split through the eval transform (<see cref="ViewParts.Eval"/>, the
 /// preprocessing the export metadata records) and writes the features as safetensors ("embeddings" (N, F) F32,
 /// "labels" (N) I64 with −1 when unlabelled, "indices" (N) I64; folder file names in the metadata) or as CSV in
 /// lightly's embedding layout (<c>filenames,embedding_0,…,embedding_{F−1},labels</c>).
@@ -26,7 +26,7 @@ public static class EmbeddingWriter
     /// with a progress bar on stderr.</summary>
     public static Embeddings Compute(TrainedEncoder encoder, IImageDataset data, bool normalize, int loaderThreads = 2)
     {
-        var eval = Presets.Eval(encoder.Spec.ImageSize, encoder.Spec.InChannels);
+        var eval = ViewParts.Eval(encoder.Spec.ImageSize, encoder.Spec.InChannels);
         var (features, labels) = Evaluation.Extract(encoder.Backbone, data, eval, loaderThreads, $"embed {data.Name}", normalize);
         return new Embeddings(features, labels, FileNames(data));
     }

@@ -51,11 +51,11 @@ public static class EncoderExport
         }
         : $"resnet{spec.Depth}";
 
-    /// <summary>The normalisation of the eval transform (<see cref="Presets.Eval"/>), which embed uses too.</summary>
+    /// <summary>The normalisation of the eval transform (<see cref="ViewParts.Eval"/>), which embed uses too.</summary>
     public static Normalize Normalization(BackboneSpec spec) => Normalize.For(spec.ImageSize, spec.InChannels);
 
     /// <summary>The shorter side the eval transform resizes to before the centre crop of ImageSize.</summary>
-    public static int EvalResize(BackboneSpec spec) => spec.ImageSize <= Presets.SmallImageSize ? spec.ImageSize : spec.ImageSize * 256 / 224;
+    public static int EvalResize(BackboneSpec spec) => spec.ImageSize <= ViewParts.SmallImageSize ? spec.ImageSize : spec.ImageSize * 256 / 224;
 
     /// <summary>What a user needs to rebuild the encoder and feed it: architecture, sizes, normalisation, provenance.</summary>
     public static Dictionary<string, string> Metadata(TrainedEncoder encoder)

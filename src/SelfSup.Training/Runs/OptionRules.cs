@@ -38,12 +38,12 @@ public sealed class OneOfAttribute(params string[] names) : OptionRuleAttribute
         names.Contains((string)value) ? null : $"must be {string.Join(", ", names[..^1])} or {names[^1]}, not '{value}'";
 }
 
-/// <summary>The name of a registered method (<see cref="Methods.Methods.Names"/>).</summary>
+/// <summary>The name of a registered method (<see cref="MethodRecipes.Names"/>).</summary>
 public sealed class KnownMethodAttribute : OptionRuleAttribute
 {
     public override string? Problem(object value) =>
-        Methods.Methods.Names.Contains(((string)value).ToLowerInvariant()) ? null
-            : $"unknown method '{value}' (known: {string.Join(", ", Methods.Methods.Names)})";
+        MethodRecipes.Names.Contains(((string)value).ToLowerInvariant()) ? null
+            : $"unknown method '{value}' (known: {string.Join(", ", MethodRecipes.Names)})";
 }
 
 /// <summary>

@@ -24,12 +24,19 @@ public sealed class Recipe
     /// <summary>Where <see cref="ImageSize"/> and <see cref="Channels"/> came from (logged at the start of a run).</summary>
     public required ImageSizeSurvey.Result SizeSurvey { get; init; }
     public required bool Small { get; init; }
+    /// <summary>The method's recipe (<see cref="MethodRecipes"/>).</summary>
+    public required MethodRecipe Method { get; init; }
     public required MethodOptions MethodOptions { get; init; }
+    /// <summary>The optimiser the method's preset names for this backbone.</summary>
+    public required OptimizerDefaults Optimizer { get; init; }
     public required MultiView Views { get; init; }
     public required IViewTransform EvalView { get; init; }
     public required int Epochs { get; init; }
     public required int BatchSize { get; init; }
     public required float Lr { get; init; }
+
+    /// <summary>Builds the method with this run's options; <paramref name="rng"/> initialises it.</summary>
+    public SslMethod CreateMethod(Generator rng) => Method.Create(MethodOptions, rng, Train.Count);
 
     /// <summary>Side of the training and evaluation views of the paper preset (the papers' 224-px crops); smaller
     /// images keep their own size.</summary>
@@ -37,8 +44,8 @@ public sealed class Recipe
 
     public static Recipe Resolve(TrainOptions o)
     {
-        var info = Methods.Methods.Get(o.Method);
-        if (o.HeadLayers is int layers) CheckHeadLayers(info.Name, layers);      // before the data is read
+        var method = MethodRecipes.Get(o.Method);
+        if (o.HeadLayers is int layers) method.WithHeadLayers(method.Small().Method, layers);      // checked before the data is read
         var parsed = DataSpec.Parse(o.Data, o.Strict ? BadFilePolicy.Fail : BadFilePolicy.Skip);
         foreach (var split in new[] { parsed.Train, parsed.Test })
             if (split is FolderDataset folder) folder.MaxPixels = o.MaxImagePixels;
@@ -67,25 +74,19 @@ public sealed class Recipe
         if (o.Width < 1) throw new ArgumentException($"--width must be positive, not {o.Width}");
         if (o.Backbone.StartsWith("vit", StringComparison.Ordinal) && (o.Width != new TrainOptions().Width || o.Stem is not null))
             throw new ArgumentException($"--width and --stem shape the ResNets; {o.Backbone} has a fixed size (leave them out)");
-        var methodOptions = info.Defaults(small) with { Backbone = ResolveBackbone(o, stem, size, channels, small) };
-        if (methodOptions is MoCoV3Options)                                     // ResNet and ViT recipes differ (optimiser, τ, heads)
-            methodOptions = MoCoV3Options.For(methodOptions.Backbone, small);
-        var recipe = methodOptions.DefaultOptimizer;
+        var preset = method.ForBackbone(method.Defaults(small), ResolveBackbone(o, stem, size, channels, small), small);
+        var (methodOptions, recipe) = (preset.Method, preset.Optimizer);
         int batch = o.BatchSize ?? recipe.BatchSize;
         if (batch < 2) throw new ArgumentException($"--batch-size must be at least 2, not {batch}");
-        if (o.HeadLayers is int headLayers) methodOptions = (SimClrOptions)methodOptions with { HeadLayers = headLayers };
-        methodOptions = methodOptions switch                                           // K % batch == 0 (the queues assert it)
-        {
-            MoCoOptions moco when moco.QueueSize % batch != 0 => moco with { QueueSize = Math.Max(batch, moco.QueueSize / batch * batch) },
-            DenseClOptions dense when dense.QueueSize % batch != 0 => dense with { QueueSize = Math.Max(batch, dense.QueueSize / batch * batch) },
-            _ => methodOptions,
-        };
+        if (o.HeadLayers is int headLayers) methodOptions = method.WithHeadLayers(methodOptions, headLayers);
+        methodOptions = method.ForBatch(methodOptions, batch);
         int epochs = o.Epochs ?? recipe.Epochs;
         if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, not {epochs}");
         return new Recipe
         {
             Options = o, Data = data, Train = train, ImageSize = size, Channels = channels, Small = small, SizeSurvey = survey,
-            MethodOptions = methodOptions, Views = Presets.For(info.Name, size, channels), EvalView = Presets.Eval(size, channels),
+            Method = method, MethodOptions = methodOptions, Optimizer = recipe,
+            Views = method.Views(size, channels), EvalView = ViewParts.Eval(size, channels),
             Epochs = epochs, BatchSize = batch, Lr = o.Lr ?? recipe.LrFor(batch),
         };
     }
@@ -111,29 +112,21 @@ public sealed class Recipe
         _ => $"{Options.Backbone} width {Options.Width}",
     };
 
-    /// <summary>`--head-layers`: SimCLR's 2-layer head or SimCLR v2's 3-layer one (Chen et al. 2020b, §2); no other method has the option.</summary>
-    static void CheckHeadLayers(string method, int layers)
-    {
-        if (method != "simclr") throw new ArgumentException($"--head-layers applies to simclr only, not {method}");
-        if (layers is not (2 or 3)) throw new ArgumentException($"--head-layers must be 2 (SimCLR) or 3 (SimCLR v2), not {layers}");
-    }
-
     /// <summary>
     /// The optimiser the method's recipe names, over the method's trainable parameters. LARS gets two groups: weights
     /// (adapted, decayed) and biases + norm parameters (neither). The second group's lr is the first's × its
     /// <see cref="ParamGroup.LrScale"/>, 1 except for Barlow Twins (Zbontar et al. 2021, "Implementation details":
     /// lr 0.2 for weights, 0.0048 for biases and BN parameters, both × B/256), so the schedule scales both.
     /// </summary>
-    public Optimizer BuildOptimizer(SslMethod method) => BuildOptimizer(MethodOptions, method, Lr);
+    public Optimizer BuildOptimizer(SslMethod method) => BuildOptimizer(Optimizer, method, Lr);
 
-    /// <summary><see cref="BuildOptimizer(SslMethod)"/> for any options and peak lr (the step golden tests build
+    /// <summary><see cref="BuildOptimizer(SslMethod)"/> for any optimiser recipe and peak lr (the step golden tests build
     /// methods without a data set).</summary>
-    public static Optimizer BuildOptimizer(MethodOptions options, SslMethod method, float lr)
+    public static Optimizer BuildOptimizer(OptimizerDefaults r, SslMethod method, float lr)
     {
-        var r = options.DefaultOptimizer;
         if (r.Kind == OptimizerKind.AdamW) return new AdamW(method.OptimizerParameters(), lr, beta1: r.Momentum, weightDecay: r.WeightDecay);
         if (r.Kind != OptimizerKind.Lars) return new Sgd(method.OptimizerParameters(), lr, r.Momentum, r.WeightDecay);
-        float biasScale = options is BarlowTwinsOptions bt ? bt.BiasAndNormBaseLr / r.BaseLr : 1f;
+        float biasScale = r.BiasAndNormLrScale;
         var (weights, biasAndNorm) = ParamGroup.SplitBiasAndNorm(method.OptimizerParameters());
         var groups = new List<ParamGroup>();
         if (weights.Count > 0) groups.Add(new ParamGroup(weights) { Lr = lr, WeightDecay = r.WeightDecay, Momentum = r.Momentum });
@@ -145,7 +138,7 @@ public sealed class Recipe
     /// <summary>Warmup + cosine, or step decay at the recipe's fractions of the run.</summary>
     public LrSchedule BuildSchedule(int stepsPerEpoch)
     {
-        var r = MethodOptions.DefaultOptimizer;
+        var r = Optimizer;
         int total = Epochs * stepsPerEpoch;
         if (r.Schedule == LrScheduleKind.Step)
             return new StepDecay(Lr, r.StepMilestones.Select(f => (int)(f * total)), 0.1f);

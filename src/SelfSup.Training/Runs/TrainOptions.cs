@@ -9,7 +9,7 @@ namespace SelfSup.Training;
 /// </summary>
 public sealed record TrainOptions
 {
-    [KnownMethod] public string Method { get; init; } = "mocov2";
+    [KnownMethod] public string Method { get; init; } = MoCoRecipe.V2.Name;
     public string Data { get; init; } = "fashion-mnist";
     /// <summary>resnet18, resnet34, resnet50, vit-tiny or vit-small.</summary>
     [OneOf("resnet18", "resnet34", "resnet50", "vit-tiny", "vit-small")] public string Backbone { get; init; } = "resnet18";

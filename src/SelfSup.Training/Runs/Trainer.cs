@@ -22,7 +22,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         if (o.Resume is null) RefuseToOverwrite(outDir);
         Directory.CreateDirectory(outDir);
         var rng = new Generator(o.Seed);
-        var method = Methods.Methods.Create(o.Method, recipe.MethodOptions, rng, recipe.Train.Count);
+        var method = recipe.CreateMethod(rng);
         using var loader = new MultiViewLoader(recipe.Train, recipe.Views, new LoaderOptions(recipe.BatchSize, o.Seed, o.LoaderThreads));
         var optimizer = recipe.BuildOptimizer(method);
         var schedule = recipe.BuildSchedule(loader.BatchesPerEpoch);

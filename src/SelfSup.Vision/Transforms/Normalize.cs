@@ -18,7 +18,7 @@ public sealed record Normalize(float[] Mean, float[] Std) : IImageTransform
     /// <summary>The statistics a view of this size and channel count uses: grey → Fashion-MNIST; RGB ≤ 64 px → CIFAR-10;
     /// larger RGB → ImageNet.</summary>
     public static Normalize For(int imageSize, int channels) =>
-        channels == 1 ? FashionMnist : imageSize <= Presets.SmallImageSize ? Cifar10 : ImageNet;
+        channels == 1 ? FashionMnist : imageSize <= ViewParts.SmallImageSize ? Cifar10 : ImageNet;
 
     /// <summary>Mean 0, std 1: the view keeps its [0, 1] values.</summary>
     public static Normalize Identity(int channels) => new(new float[channels], Enumerable.Repeat(1f, channels).ToArray());

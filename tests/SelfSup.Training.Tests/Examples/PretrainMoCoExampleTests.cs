@@ -43,7 +43,7 @@ public class PretrainMoCoExampleTests
             Assert.Equal(untrained.StateDict().Keys.Order(), saved.Keys.Order());
             Assert.Contains("layer4.1.bn2.running_var", saved.Keys);
             // Trained: the stem's weights moved away from MoCo's initialisation with the same seed.
-            var initial = Methods.Methods.Create("mocov2", MoCoOptions.Small(v2: true) with
+            var initial = MethodRecipes.Get("mocov2").Create(((MoCoOptions)MoCoRecipe.V2.Small().Method) with
             {
                 Backbone = new ResNet.Options(18, ResNetStem.Cifar, InChannels: 1, Width: 16), QueueSize = 16 * 48, BnSplits = 4,
             }, new Generator(0)).Backbone.StateDict()["conv1.weight"].Float!.ToArray();

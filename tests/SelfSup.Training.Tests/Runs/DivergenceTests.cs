@@ -56,7 +56,7 @@ public class DivergenceTests : IDisposable
     public void A_skipped_batch_leaves_weights_gradients_and_batch_norm_statistics_as_they_were()
     {
         var recipe = Recipe.Resolve(Options(lr: 0.1f, skip: 1) with { Out = null });
-        var method = Methods.Methods.Create("mocov2", recipe.MethodOptions, new Generator(1), recipe.Train.Count);
+        var method = MethodRecipes.Get("mocov2").Create(recipe.MethodOptions, new Generator(1), recipe.Train.Count);
         var optimizer = recipe.BuildOptimizer(method);
         var before = method.StateDict();
         var snapshot = before.Keys.ToDictionary(k => k, k => before[k].Float?.ToArray() ?? before[k].Int!.Data.Select(i => (float)i).ToArray());

@@ -10,7 +10,7 @@ namespace SelfSup.Training.Tests;
 /// <summary>
 /// Each two-view method takes the same training steps as the PyTorch reference the accuracy runs compare against
 /// (tools/golden/method_step_fixtures.py → Fixtures/method_steps.safetensors, from tools/reference): the same initial
-/// weights and queues, the same views, the optimiser <see cref="Recipe.BuildOptimizer(MethodOptions, SslMethod, float)"/>
+/// weights and queues, the same views, the optimiser <see cref="Recipe.BuildOptimizer(OptimizerDefaults, SslMethod, float)"/>
 /// builds from the small preset at the reference's lr, and the method's own after-step update (momentum encoders,
 /// queues); "mocov3-vit" is MoCo v3's ViT recipe (AdamW, frozen patch projection). Every one of four losses matches (the fourth sees three updates of the weights, the momentum copies and the
 /// queues), and every tensor moved as far from its start as PyTorch's did — so a parameter left out of the optimiser,
@@ -31,14 +31,16 @@ public class MethodStepGoldenTests
         int total = recipe.GetProperty("total").GetInt32(), size = recipe.GetProperty("size").GetInt32();
 
         bool vit = name == "mocov3-vit";                                            // MoCo v3's ViT recipe
-        var preset = vit ? MoCoV3Options.SmallVit() with { Backbone = Vit(meta.GetProperty("vit")) } : SelfSup.Methods.Methods.Get(name).Small();
-        var options = Shrunk(preset, meta.GetProperty("overrides"), recipe.GetProperty("width").GetInt32());
-        var method = SelfSup.Methods.Methods.Create(vit ? "mocov3" : name, options, new Generator(1), datasetSize: 64);
+        var methodRecipe = MethodRecipes.Get(vit ? "mocov3" : name);
+        var preset = vit ? new MoCoV3Recipe().SmallVit() : methodRecipe.Small();
+        if (vit) preset = preset with { Method = preset.Method with { Backbone = Vit(meta.GetProperty("vit")) } };
+        var options = Shrunk(preset.Method, meta.GetProperty("overrides"), recipe.GetProperty("width").GetInt32());
+        var method = methodRecipe.Create(options, new Generator(1), datasetSize: 64);
         var initial = InitialState(name, meta);
         method.LoadStateDict(initial, strict: true);
         LoadQueues(name, method);
         method.Train();
-        var opt = Recipe.BuildOptimizer(options, method, meta.GetProperty("lr").GetSingle());
+        var opt = Recipe.BuildOptimizer(preset.Optimizer, method, meta.GetProperty("lr").GetSingle());
 
         var views = Fx.Float("data.views").ToArray();                               // (S, 2, B, 1, 16, 16)
         int viewSize = batch * size * size;

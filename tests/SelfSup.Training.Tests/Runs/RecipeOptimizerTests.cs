@@ -31,7 +31,7 @@ public class RecipeOptimizerTests : IDisposable
     Recipe Resolve(string method, float? lr = null, int? headLayers = null) =>
         Recipe.Resolve(new TrainOptions { Method = method, Data = WriteData(), Width = 4, BatchSize = 16, Epochs = 10, Lr = lr, HeadLayers = headLayers });
 
-    static SslMethod Build(Recipe r) => Methods.Methods.Create(r.Options.Method, r.MethodOptions, new Generator(2), r.Train.Count);
+    static SslMethod Build(Recipe r) => MethodRecipes.Get(r.Options.Method).Create(r.MethodOptions, new Generator(2), r.Train.Count);
 
     [Fact]
     public void Barlow_twins_biases_and_bn_get_0_0048_where_weights_get_0_2_both_times_B_over_256()

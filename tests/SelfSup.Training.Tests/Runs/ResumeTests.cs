@@ -150,7 +150,7 @@ public class ResumeTests : IDisposable
     public void A_loader_started_at_batch_b_gives_the_batches_from_b_on(int threads)
     {
         var set = DataSpec.Parse(data).Train;
-        var views = Presets.For("simclr", 16, 1);
+        var views = new SimClrRecipe().Views(16, 1);
         using var loader = new MultiViewLoader(set, views, new LoaderOptions(32, 3, threads));
         var all = loader.Epoch(1).ToArray();
         var tail = loader.Epoch(1, startBatch: 3).ToArray();

@@ -1,4 +1,4 @@
-namespace SelfSup.Methods;
+namespace SelfSup.Training;
 
 /// <summary>Which optimiser the trainer builds for a method.</summary>
 public enum OptimizerKind
@@ -33,7 +33,8 @@ public enum LrScheduleKind
 }
 
 /// <summary>
-/// A method's default optimisation recipe, for the trainer to build (Methods never constructs optimisers).
+/// A method's default optimisation recipe, for the trainer to build (Methods never constructs optimisers). Written with
+/// named arguments in each <see cref="MethodRecipe"/>.
 /// </summary>
 /// <param name="Kind">SGD, LARS or AdamW.</param>
 /// <param name="BaseLr">Meaning depends on <paramref name="Scaling"/>; see <see cref="LrFor"/>.</param>
@@ -45,9 +46,19 @@ public enum LrScheduleKind
 /// <param name="StepMilestones">For <see cref="LrScheduleKind.Step"/>: points, as fractions of the run, where the lr drops ×0.1.</param>
 /// <param name="BatchSize">The batch size of the paper's (or small preset's) recipe.</param>
 /// <param name="Epochs">Its number of epochs.</param>
+/// <param name="BiasAndNormBaseLr">LARS only: the base lr of the second parameter group (biases and norm parameters)
+/// where it differs from <paramref name="BaseLr"/> (Barlow Twins); its lr is the first group's × this / BaseLr, so the
+/// schedule scales both. Null: both groups share the lr.</param>
 public sealed record OptimizerDefaults(OptimizerKind Kind, float BaseLr, LrScaling Scaling, float Momentum, float WeightDecay,
-    LrScheduleKind Schedule, float WarmupEpochs, float[] StepMilestones, int BatchSize, int Epochs)
+    LrScheduleKind Schedule, int BatchSize, int Epochs, float WarmupEpochs = 0, float[]? StepMilestones = null,
+    float? BiasAndNormBaseLr = null)
 {
+    /// <summary>For <see cref="LrScheduleKind.Step"/>: where the lr drops, as fractions of the run (empty otherwise).</summary>
+    public float[] StepMilestones { get; init; } = StepMilestones ?? [];
+
+    /// <summary>The second parameter group's lr as a multiple of the first's (1 unless <see cref="BiasAndNormBaseLr"/>).</summary>
+    public float BiasAndNormLrScale => BiasAndNormBaseLr is float b ? b / BaseLr : 1f;
+
     /// <summary>The peak learning rate for batch size <paramref name="batchSize"/>.</summary>
     public float LrFor(int batchSize) => Scaling switch
     {

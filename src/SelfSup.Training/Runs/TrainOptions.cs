@@ -42,7 +42,7 @@ public sealed record TrainOptions
     /// <summary>Use only the first N training images (0: all); for quick runs and tests.</summary>
     [AtLeast(0)] public int TrainLimit { get; init; }
     /// <summary>Also save last.safetensors every N steps within an epoch (0: only at epoch ends); null: about every
-    /// <see cref="Trainer.DefaultCheckpointMinutes"/> minutes of training, so a killed run loses little.</summary>
+    /// <see cref="EpochLoop.DefaultCheckpointMinutes"/> minutes of training, so a killed run loses little.</summary>
     [RunControl, AtLeast(0)] public int? CheckpointEverySteps { get; init; }
     /// <summary>Batches whose loss or gradients are not finite that may be skipped (logged) before the run stops
     /// (0: the first one stops it). A skipped batch changes nothing: no step, no queue or momentum update.</summary>

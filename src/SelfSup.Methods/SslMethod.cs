@@ -57,7 +57,8 @@ public abstract class SslMethod : Module
         if (indices.Length != views[0].Shape[0]) throw new ArgumentException($"{indices.Length} indices for a batch of {views[0].Shape[0]}");
     }
 
-    /// <summary>A generator's state as an int64 tensor of 4 words (for <see cref="ExtraState"/>).</summary>
+    /// <summary>A generator's four 64-bit state words as an int32 tensor of 8 halves, low half first (for
+    /// <see cref="ExtraState"/>).</summary>
     protected static IntTensor SaveGenerator(Generator rng)
     {
         var s = rng.State;

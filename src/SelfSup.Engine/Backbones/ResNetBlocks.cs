@@ -8,7 +8,6 @@ public abstract class ResidualBlock : UnaryModule
     /// <summary>The BN whose weight zero-init-residual sets to 0, so the block starts as an identity.</summary>
     public abstract BatchNorm2d LastNorm { get; }
 
-    /// <summary>1×1 conv + BN matching the shortcut to the block's output (torchvision's downsample), when needed.</summary>
     /// <summary>
     /// relu(bn(x)) as one fused op (<see cref="Ops.BatchNormRelu"/>) with bn's own bookkeeping (num_batches_tracked,
     /// running stats, train/eval): the same values as bn.Forward followed by torchvision's in-place ReLU.
@@ -24,6 +23,7 @@ public abstract class ResidualBlock : UnaryModule
     /// right after its last use; the block's input is never released.</summary>
     protected static void Release(Tensor intermediate, Tensor input) => NoGradBuffers.Release(intermediate, input);
 
+    /// <summary>1×1 conv + BN matching the shortcut to the block's output (torchvision's downsample), when needed.</summary>
     protected static Sequential? Shortcut(int inPlanes, int outPlanes, int stride, Generator rng) =>
         stride == 1 && inPlanes == outPlanes ? null
             : new Sequential(new Conv2d(inPlanes, outPlanes, 1, rng, stride: stride, bias: false), new BatchNorm2d(outPlanes));

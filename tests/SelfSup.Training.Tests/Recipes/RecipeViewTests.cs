@@ -1,3 +1,4 @@
+using static SelfSup.Testing.ViewSamples;
 using SelfSup.Engine;
 using SelfSup.Vision;
 using SelfSup.Vision.Transforms;
@@ -8,21 +9,6 @@ namespace SelfSup.Training.Tests;
 /// <summary>The views each method's recipe takes: their shapes and the papers' choices.</summary>
 public class RecipeViewTests
 {
-    static RawImage RandomImage(int w, int h, int c, ulong seed)
-    {
-        var rng = new Generator(seed);
-        var px = new byte[w * h * c];
-        for (int i = 0; i < px.Length; i++) px[i] = (byte)rng.NextInt(256);
-        return new RawImage(w, h, c, px);
-    }
-
-    static float[] View(IViewTransform t, RawImage image, ulong seed)
-    {
-        var dst = new float[t.Channels * t.Height * t.Width];
-        t.Apply(image, new Generator(seed), dst);
-        return dst;
-    }
-
     [Theory]
     [InlineData(224, 3)]
     [InlineData(32, 3)]

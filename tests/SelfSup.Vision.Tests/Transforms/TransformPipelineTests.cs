@@ -1,3 +1,4 @@
+using static SelfSup.Testing.ViewSamples;
 using Xunit;
 using SelfSup.Engine;
 using SelfSup.Vision.Transforms;
@@ -7,21 +8,6 @@ namespace SelfSup.Vision.Tests;
 /// <summary>Compose, view parts, determinism, grey images, and the SIMD kernels against their scalar definitions.</summary>
 public class TransformPipelineTests
 {
-    static RawImage RandomImage(int w, int h, int c, ulong seed)
-    {
-        var rng = new Generator(seed);
-        var px = new byte[w * h * c];
-        for (int i = 0; i < px.Length; i++) px[i] = (byte)rng.NextInt(256);
-        return new RawImage(w, h, c, px);
-    }
-
-    static float[] View(IViewTransform t, RawImage image, ulong seed)
-    {
-        var dst = new float[t.Channels * t.Height * t.Width];
-        t.Apply(image, new Generator(seed), dst);
-        return dst;
-    }
-
     [Fact]
     public void Same_seed_gives_the_same_view_and_another_seed_a_different_one()
     {

@@ -92,7 +92,7 @@ public sealed class ResNet : Backbone
     /// <summary>The last stage's feature map before pooling: (N, C, H, W) → (N, FeatureDim, h, w) (DenseCL's dense features).</summary>
     public Tensor ForwardFeatures(Tensor x)
     {
-        var y = maxpool.Forward(ResidualBlock.NormRelu(bn1, conv1.Forward(x)));      // (N, w, H/4, W/4) imagenet; (N, w, H, W) cifar
+        var y = maxpool.Forward(bn1.ForwardRelu(conv1.Forward(x)));      // (N, w, H/4, W/4) imagenet; (N, w, H, W) cifar
         y = layer1.Forward(y);                                                      // (N, w·e, ...)
         y = layer2.Forward(y);                                                      // (N, 2w·e, /2)
         y = layer3.Forward(y);                                                      // (N, 4w·e, /4)

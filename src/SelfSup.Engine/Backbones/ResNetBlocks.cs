@@ -8,20 +8,15 @@ public abstract class ResidualBlock : UnaryModule
     /// <summary>The BN whose weight zero-init-residual sets to 0, so the block starts as an identity.</summary>
     public abstract BatchNorm2d LastNorm { get; }
 
-    /// <summary>
-    /// relu(bn(x)) as one fused op (<see cref="Ops.BatchNormRelu"/>) with bn's own bookkeeping (num_batches_tracked,
-    /// running stats, train/eval): the same values as bn.Forward followed by torchvision's in-place ReLU.
-    /// </summary>
-    internal static Tensor NormRelu(BatchNorm2d bn, Tensor x)
+    /// <summary>relu(main + shortcut(x)) over main's buffer, the shortcut being the identity or the downsample
+    /// (1×1 conv + BN); without autograd a downsampled shortcut is released once added (<see cref="Intermediates"/>).</summary>
+    protected static Tensor AddRelu(Tensor main, Tensor x, Sequential? downsample)
     {
-        if (x.Rank != 4 || x.Shape[1] != bn.NumFeatures) return Ops.ReluInPlace(bn.Forward(x));    // let bn report the error
-        if (bn.Training) bn.NumBatchesTracked.Data[0]++;
-        return Ops.BatchNormRelu(x, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, bn.Training, bn.Momentum, bn.Eps);
+        var identity = downsample?.Forward(x) ?? x;                              // main's shape
+        var output = Ops.AddReluInPlace(main, identity);
+        Intermediates.Release(identity, x, output);
+        return output;
     }
-
-    /// <summary><see cref="NoGradBuffers.Release"/>: without autograd, an intermediate's buffer goes back to the pool
-    /// right after its last use; the block's input is never released.</summary>
-    protected static void Release(Tensor intermediate, Tensor input) => NoGradBuffers.Release(intermediate, input);
 
     /// <summary>1×1 conv + BN matching the shortcut to the block's output (torchvision's downsample), when needed.</summary>
     protected static Sequential? Shortcut(int inPlanes, int outPlanes, int stride, Generator rng) =>
@@ -49,16 +44,9 @@ public sealed class BasicBlock : ResidualBlock
 
     public override BatchNorm2d LastNorm => bn2;
 
-    public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
-    {
-        var c1 = conv1.Forward(x);                                             // (N, planes, H/s, W/s)
-        var y1 = NormRelu(bn1, c1); Release(c1, x);                            // (N, planes, H/s, W/s); bn1 + relu fused
-        var c2 = conv2.Forward(y1); Release(y1, x);                            // (N, planes, H/s, W/s)
-        var y = bn2.Forward(c2); Release(c2, x);                               // (N, planes, H/s, W/s)
-        var identity = downsample?.Forward(x) ?? x;                            // (N, planes, H/s, W/s)
-        var output = Ops.AddReluInPlace(y, identity); Release(identity, x);    // relu(y + identity), over y's buffer
-        return output;
-    }
+    /// <summary>relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)): (N, in, H, W) → (N, planes, H/s, W/s).</summary>
+    public override Tensor Forward(Tensor x) => AddRelu(
+        Intermediates.Chain(x, conv1.Forward, bn1.ForwardRelu, conv2.Forward, bn2.Forward), x, downsample);
 }
 
 /// <summary>1×1 reduce, 3×3 (carrying the stride, torchvision's "ResNet v1.5"), 1×1 expand ×4 (ResNet-50).
@@ -84,16 +72,8 @@ public sealed class Bottleneck : ResidualBlock
 
     public override BatchNorm2d LastNorm => bn3;
 
-    public override Tensor Forward(Tensor x)                                   // (N, in, H, W)
-    {
-        var c1 = conv1.Forward(x);                                             // (N, planes, H, W)
-        var y1 = NormRelu(bn1, c1); Release(c1, x);                            // (N, planes, H, W)
-        var c2 = conv2.Forward(y1); Release(y1, x);                            // (N, planes, H/s, W/s)
-        var y2 = NormRelu(bn2, c2); Release(c2, x);                            // (N, planes, H/s, W/s)
-        var c3 = conv3.Forward(y2); Release(y2, x);                            // (N, 4·planes, H/s, W/s)
-        var y = bn3.Forward(c3); Release(c3, x);                               // (N, 4·planes, H/s, W/s)
-        var identity = downsample?.Forward(x) ?? x;                            // (N, 4·planes, H/s, W/s)
-        var output = Ops.AddReluInPlace(y, identity); Release(identity, x);    // relu(y + identity), over y's buffer
-        return output;
-    }
+    /// <summary>1×1 (N, planes, H, W) → 3×3 with the stride (N, planes, H/s, W/s) → 1×1 (N, 4·planes, H/s, W/s), BN after
+    /// each, ReLU after the first two, then relu(· + shortcut(x)).</summary>
+    public override Tensor Forward(Tensor x) => AddRelu(
+        Intermediates.Chain(x, conv1.Forward, bn1.ForwardRelu, conv2.Forward, bn2.ForwardRelu, conv3.Forward, bn3.Forward), x, downsample);
 }

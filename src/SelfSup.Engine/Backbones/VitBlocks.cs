@@ -41,20 +41,20 @@ public sealed class Attention : UnaryModule
         Proj = Child("proj", new Linear(dim, dim, rng));
     }
 
-    public override Tensor Forward(Tensor x)                                    // (B, L, D)
+    /// <summary>(B, L, D) → qkv (B, L, 3D) → per-head attention (B, H, L, Dh) → merged heads (B, L, D) → proj (B, L, D).</summary>
+    public override Tensor Forward(Tensor x) => Intermediates.Chain(x, Qkv.Forward, AttendPerHead, MergeHeads, Proj.Forward);
+
+    /// <summary>softmax(q·kᵀ/√Dh)·v for each head: (B, L, 3D) → (B, H, L, Dh).</summary>
+    Tensor AttendPerHead(Tensor projected)
     {
-        int b = x.Shape[0], l = x.Shape[1], d = x.Shape[2], h = NumHeads;
-        var projected = Qkv.Forward(x);                                         // (B, L, 3D)
+        int b = projected.Shape[0], l = projected.Shape[1], d = projected.Shape[2] / 3, h = NumHeads;
         var qkv = Ops.Permute(Ops.Reshape(projected, b, l, 3, h, d / h), 2, 0, 3, 1, 4);   // (3, B, H, L, Dh)
-        var attended = Ops.ScaledDotProductAttention(
-            Ops.Select(qkv, 0, 0), Ops.Select(qkv, 0, 1), Ops.Select(qkv, 0, 2));   // (B, H, L, Dh)
-        NoGradBuffers.Release(projected, x);
-        var merged = Ops.Reshape(Ops.Transpose(attended, 1, 2), b, l, d);        // (B, L, D), a copy
-        if (merged.Storage != attended.Storage) NoGradBuffers.Release(attended, x);
-        var output = Proj.Forward(merged);                                       // (B, L, D)
-        NoGradBuffers.Release(merged, x);
-        return output;
+        return Ops.ScaledDotProductAttention(Ops.Select(qkv, 0, 0), Ops.Select(qkv, 0, 1), Ops.Select(qkv, 0, 2));
     }
+
+    /// <summary>(B, H, L, Dh) → (B, L, H·Dh).</summary>
+    static Tensor MergeHeads(Tensor attended) =>
+        Ops.Reshape(Ops.Transpose(attended, 1, 2), attended.Shape[0], attended.Shape[2], attended.Shape[1] * attended.Shape[3]);
 }
 
 /// <summary>The transformer MLP (timm's Mlp): fc1 D → M, exact GELU, fc2 M → D.</summary>
@@ -71,19 +71,12 @@ public sealed class VitMlp : UnaryModule
         Fc2 = Child("fc2", new Linear(hidden, dim, rng));
     }
 
-    public override Tensor Forward(Tensor x)                                    // (B, L, D)
-    {
-        var hidden = Fc1.Forward(x);                                            // (B, L, M)
-        var activated = act.Forward(hidden);                                    // (B, L, M)
-        if (activated.Storage != hidden.Storage) NoGradBuffers.Release(hidden, x);
-        var output = Fc2.Forward(activated);                                    // (B, L, D)
-        NoGradBuffers.Release(activated, x);
-        return output;
-    }
+    /// <summary>(B, L, D) → fc1 (B, L, M) → GELU (B, L, M) → fc2 (B, L, D).</summary>
+    public override Tensor Forward(Tensor x) => Intermediates.Chain(x, Fc1.Forward, act.Forward, Fc2.Forward);
 }
 
 /// <summary>A pre-norm transformer block: x + attn(norm1(x)), then x + mlp(norm2(x)); LayerNorm eps 1e-6 (timm).
-/// Without autograd its intermediates go back to the pool after their last use (<see cref="NoGradBuffers"/>).</summary>
+/// Without autograd its intermediates go back to the pool after their last use (<see cref="Intermediates"/>).</summary>
 public sealed class VitBlock : UnaryModule
 {
     readonly LayerNorm norm1, norm2;
@@ -98,14 +91,8 @@ public sealed class VitBlock : UnaryModule
         Mlp = Child("mlp", new VitMlp(dim, mlpDim, rng));
     }
 
-    public override Tensor Forward(Tensor x)                                    // (B, L, D)
-    {
-        var normed = norm1.Forward(x);                                          // (B, L, D)
-        var attended = Attn.Forward(normed); NoGradBuffers.Release(normed, x);  // (B, L, D)
-        var h = x + attended; NoGradBuffers.Release(attended, x);               // (B, L, D)
-        normed = norm2.Forward(h);                                              // (B, L, D)
-        var mlp = Mlp.Forward(normed); NoGradBuffers.Release(normed, x);        // (B, L, D)
-        var output = h + mlp; NoGradBuffers.Release(mlp, x); NoGradBuffers.Release(h, x);
-        return output;                                                          // (B, L, D)
-    }
+    /// <summary>h = x + attn(norm1(x)), then h + mlp(norm2(h)); (B, L, D) throughout.</summary>
+    public override Tensor Forward(Tensor x) => Intermediates.Chain(x,
+        h => Intermediates.Residual(h, norm1.Forward, Attn.Forward),
+        h => Intermediates.Residual(h, norm2.Forward, Mlp.Forward));
 }

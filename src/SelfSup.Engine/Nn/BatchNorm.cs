@@ -35,10 +35,24 @@ public abstract class BatchNorm : UnaryModule
 
     public override Tensor Forward(Tensor x)
     {
+        Track(x);
+        return Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
+    }
+
+    /// <summary>relu(bn(x)) as one fused op (<see cref="Ops.BatchNormRelu"/>): the same values and bookkeeping as
+    /// <see cref="Forward"/> followed by torchvision's in-place ReLU, in one pass over the activations.</summary>
+    public Tensor ForwardRelu(Tensor x)
+    {
+        Track(x);
+        return Ops.BatchNormRelu(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
+    }
+
+    /// <summary>Checks the input's shape and, in training, counts the batch (num_batches_tracked).</summary>
+    void Track(Tensor x)
+    {
         if (!AcceptsRank(x.Rank) || x.Shape[1] != NumFeatures)
             throw new ArgumentException($"{GetType().Name}({NumFeatures}) got input {ShapeUtil.Format(x.Shape)}");
         if (Training) NumBatchesTracked.Data[0]++;
-        return Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
     }
 }
 

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace SelfSup.Engine.Tests;
 
-/// <summary>The check behind the blocks' no-grad buffer release (<c>NoGradBuffers</c>).</summary>
+/// <summary>The check behind the blocks' no-grad buffer release (<c>Intermediates</c>).</summary>
 static class NoGradReleaseAssert
 {
     /// <summary>Without autograd <paramref name="block"/> hands its intermediate buffers back to the pool as it goes; the

@@ -10,6 +10,8 @@ namespace SelfSup.Methods.Tests.Losses;
 public class LossGoldenTests
 {
     static readonly StateDict Fx = TestUtil.Fixture("losses.safetensors");
+    /// <summary>tools/golden/make_method_fixtures.py's case: lemniscate's NCE with a fixed Z and its memory-bank update.</summary>
+    static readonly StateDict Lemniscate = TestUtil.Fixture("method_losses.safetensors");
 
     static float Meta(string key) => float.Parse(Fx.Metadata[key], CultureInfo.InvariantCulture);
     static Tensor Input(string name) => TestUtil.Leaf(Fx.Float(name));
@@ -82,5 +84,35 @@ public class LossGoldenTests
         var z1 = Input("barlow.z1"); var z2 = Input("barlow.z2");
         var loss = BarlowTwinsLoss.Loss(z1, z2, Meta("barlow.lambda"));
         AssertLossAndGradients("barlow", loss, ("z1", z1), ("z2", z2));
+    }
+
+    /// <summary>NCE with a given Z (lemniscate fixes it after the first batch), on make_method_fixtures.py's case; the
+    /// estimated Z is checked above.</summary>
+    [Fact]
+    public void Nce_with_a_fixed_z_matches_lemniscate_NCECriterion()
+    {
+        var fx = Lemniscate;
+        var memory = fx.Float("nce.memory"); int n = memory.Shape[0];
+        var x = TestUtil.Leaf(fx.Float("nce.x"));
+        var scores = Nce.Scores(x, memory, fx.Int("nce.idx"), float.Parse(fx.Metadata["nce.temperature"], CultureInfo.InvariantCulture));
+        var loss = Nce.Loss(scores, fx.Float("nce.z_fixed").Item(), n);
+        TestUtil.Close(fx.Float("nce.loss_fixed").Item(), loss.Item());
+        loss.Backward();
+        TestUtil.Close(fx.Float("nce.grad_x_fixed"), x.Grad!, 1e-5f, 1e-3f);
+    }
+
+    [Fact]
+    public void Memory_bank_update_matches_lemniscate()
+    {
+        var fx = Lemniscate;
+        float m = float.Parse(fx.Metadata["nce.momentum"], CultureInfo.InvariantCulture);
+        var memory = fx.Float("nce.memory");
+        var bank = new MemoryBank(memory.Shape[0], memory.Shape[1], new Generator(1));
+        bank.Rows.CopyFrom(memory);
+        var y = fx.Int("nce.y").Data;
+        bank.Update(y, fx.Float("nce.x"), m);
+        TestUtil.Close(fx.Float("nce.memory_rows_after"), Ops.IndexSelect(bank.Rows, 0, y));
+        var untouched = Enumerable.Range(0, memory.Shape[0]).Except(y).ToArray();
+        TestUtil.Close(Ops.IndexSelect(memory, 0, untouched), Ops.IndexSelect(bank.Rows, 0, untouched), 0, 0);
     }
 }

@@ -25,6 +25,9 @@ internal static unsafe class ConvDirectKernels
         Vector512<float> c5_0 = default, c5_1 = default, c5_2 = default;
         Vector512<float> c6_0 = default, c6_1 = default, c6_2 = default;
         Vector512<float> c7_0 = default, c7_1 = default, c7_2 = default;
+        // The 8×48 multiply-add block is written out in each of the three kernels that use it (this one, GemmKernelsAvx512, ConvTiny3x3):
+        // its 24 accumulators stay in zmm registers only as locals of one method; a shared helper would take them by
+        // ref, and the JIT keeps address-taken locals on the stack. What differs is how B is loaded (here shifted rows of the zero-bordered grid).
         for (int k = 0; k < kCount; k++)
         {
             float* p = src + offs[k];

@@ -130,27 +130,8 @@ internal sealed unsafe class ConvPaddedWeightGrad : GemmPanelSource
 
     /// <summary>dst row i (stride lds) = element i of rows r[0..8) at offset p: an 8×8 transpose.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float** r, int p, float* dst, nint lds)
-    {
-        Vector256<float> r0 = Avx.LoadVector256(r[0] + p), r1 = Avx.LoadVector256(r[1] + p);
-        Vector256<float> r2 = Avx.LoadVector256(r[2] + p), r3 = Avx.LoadVector256(r[3] + p);
-        Vector256<float> r4 = Avx.LoadVector256(r[4] + p), r5 = Avx.LoadVector256(r[5] + p);
-        Vector256<float> r6 = Avx.LoadVector256(r[6] + p), r7 = Avx.LoadVector256(r[7] + p);
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
-        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
-        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
-        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
-        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + lds, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 2 * lds, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 3 * lds, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 4 * lds, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 5 * lds, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 6 * lds, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 7 * lds, Avx.Permute2x128(u3, u7, 0x31));
-    }
+    private static void Transpose8x8(float** r, int p, float* dst, nint lds) => Kernels.Transpose8x8.Store(
+        Avx.LoadVector256(r[0] + p), Avx.LoadVector256(r[1] + p), Avx.LoadVector256(r[2] + p), Avx.LoadVector256(r[3] + p),
+        Avx.LoadVector256(r[4] + p), Avx.LoadVector256(r[5] + p), Avx.LoadVector256(r[6] + p), Avx.LoadVector256(r[7] + p),
+        dst, lds);
 }

@@ -122,6 +122,9 @@ internal static class GemmKernelsAvx512
         Vector512<float> c5_0 = default, c5_1 = default, c5_2 = default;
         Vector512<float> c6_0 = default, c6_1 = default, c6_2 = default;
         Vector512<float> c7_0 = default, c7_1 = default, c7_2 = default;
+        // The 8×48 multiply-add block is written out in each of the three kernels that use it (this one, ConvDirectKernels, ConvTiny3x3):
+        // its 24 accumulators stay in zmm registers only as locals of one method; a shared helper would take them by
+        // ref, and the JIT keeps address-taken locals on the stack. What differs is how B is loaded (here a packed panel).
         for (; kc > 0; kc--)
         {
             Vector512<float> b0 = Vector512.LoadAligned(b + 0);

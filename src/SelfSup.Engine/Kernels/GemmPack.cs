@@ -165,32 +165,11 @@ internal static unsafe class GemmPack
         }
     }
 
-    /// <summary>
-    /// dst row i (stride <paramref name="lds"/>) = column i of the 8x8 block at <paramref name="src"/>
-    /// (row stride <paramref name="ld"/>): the classic unpack / shuffle / 128-bit-permute transpose.
-    /// </summary>
+    /// <summary>dst row i (stride <paramref name="lds"/>) = column i of the 8x8 block at <paramref name="src"/>
+    /// (row stride <paramref name="ld"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, nint ld, float* dst, nint lds)
-    {
-        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld);
-        Vector256<float> r2 = Avx.LoadVector256(src + 2 * ld), r3 = Avx.LoadVector256(src + 3 * ld);
-        Vector256<float> r4 = Avx.LoadVector256(src + 4 * ld), r5 = Avx.LoadVector256(src + 5 * ld);
-        Vector256<float> r6 = Avx.LoadVector256(src + 6 * ld), r7 = Avx.LoadVector256(src + 7 * ld);
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
-        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
-        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
-        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
-        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + lds, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 2 * lds, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 3 * lds, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 4 * lds, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 5 * lds, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 6 * lds, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 7 * lds, Avx.Permute2x128(u3, u7, 0x31));
-    }
+    private static void Transpose8x8(float* src, nint ld, float* dst, nint lds) => Kernels.Transpose8x8.Store(
+        Avx.LoadVector256(src), Avx.LoadVector256(src + ld), Avx.LoadVector256(src + 2 * ld), Avx.LoadVector256(src + 3 * ld),
+        Avx.LoadVector256(src + 4 * ld), Avx.LoadVector256(src + 5 * ld), Avx.LoadVector256(src + 6 * ld), Avx.LoadVector256(src + 7 * ld),
+        dst, lds);
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what SelfSup needs from Debian's packages, once (skips what is already there).
-#   scripts/setup.sh          the product's needs (Fashion-MNIST data)
+#   scripts/setup.sh          the product's needs (Fashion-MNIST data, libjpeg-turbo, Open MPI for several processes)
 #   scripts/setup.sh --peer   also the PyTorch peer for benchmarks and golden fixtures
 #   scripts/setup.sh --report-check   also chromium, for the test that opens report.html in a headless browser
 set -euo pipefail
-packages=(dataset-fashion-mnist libturbojpeg0)
+packages=(dataset-fashion-mnist libturbojpeg0 openmpi-bin libopenmpi-dev)
 for flag in "$@"; do
   case "$flag" in
     --peer) packages+=(python3-torch python3-torchvision time) ;;

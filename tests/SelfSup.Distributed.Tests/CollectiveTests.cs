@@ -1,0 +1,56 @@
+using Xunit;
+
+namespace SelfSup.Distributed.Tests;
+
+/// <summary>The collectives on real processes: two and three ranks under mpirun, each rank's result checked.</summary>
+public class CollectiveTests
+{
+    const string Probe = "SelfSup.Distributed.Probe.dll";
+    static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>Each rank's printed values after <paramref name="test"/>, by rank.</summary>
+    static string[] Values(int ranks, string test)
+    {
+        var result = MpiRun.Run(ranks, Probe, Timeout, test);
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("rank ")).ToArray();
+        Assert.Equal(ranks, lines.Length);
+        return [.. Enumerable.Range(0, ranks).Select(r =>
+        {
+            var prefix = $"rank {r} of {ranks}: {test}";
+            var line = Assert.Single(lines, l => l.StartsWith(prefix));
+            return line[prefix.Length..].Trim();
+        })];
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void All_reduce_sums_every_ranks_values_on_every_rank(int ranks)
+    {
+        float n = ranks;
+        var expected = $"{n * (n + 1) / 2} {10 * n * (n + 1) / 2} {-n * (n - 1) / 2}";
+        Assert.All(Values(ranks, "allreduce"), v => Assert.Equal(expected, v));
+    }
+
+    [Fact]
+    public void All_gather_concatenates_in_rank_order()
+    {
+        Assert.All(Values(3, "allgather"), v => Assert.Equal("0 100 1 101 2 102", v));
+    }
+
+    [Fact]
+    public void Broadcast_gives_every_rank_the_roots_values()
+    {
+        Assert.All(Values(2, "broadcast"), v => Assert.Equal("42 7 9", v));
+    }
+
+    [Fact]
+    public void A_rank_that_aborts_ends_the_job_with_a_non_zero_exit_instead_of_a_hang()
+    {
+        var result = MpiRun.Run(2, Probe, Timeout, "fail-rank-1");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("rank 1: failing on purpose", result.Stderr);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(60), $"took {result.Elapsed.TotalSeconds:F0} s");
+    }
+}

@@ -26,10 +26,14 @@ public sealed class MultiViewLoader : IDisposable
         if (options.BatchSize <= 0) throw new ArgumentException($"batch size must be positive, not {options.BatchSize}");
         if (options.Threads < 0) throw new ArgumentException($"loader threads must be 0 or more, not {options.Threads}");
         if (options.Prefetch <= 0) throw new ArgumentException($"prefetch must be positive, not {options.Prefetch}");
-        if (options.DropLast && data.Count < options.BatchSize)
-            throw new ArgumentException($"{data.Name} has {data.Count} images, fewer than one batch of {options.BatchSize} (drop-last)");
+        if (options.WorldSize < 1 || options.Rank < 0 || options.Rank >= options.WorldSize)
+            throw new ArgumentException($"rank {options.Rank} is outside a job of {options.WorldSize} process(es)");
+        if (options.DropLast && data.Count < options.GlobalBatchSize)
+            throw new ArgumentException($"{data.Name} has {data.Count} images, fewer than one batch of {options.GlobalBatchSize}" +
+                                        (options.WorldSize > 1 ? $" ({options.WorldSize} ranks × {options.BatchSize})" : "") + " (drop-last)");
         this.data = data; this.views = [.. views.Views]; this.options = options;
-        BatchesPerEpoch = options.DropLast ? data.Count / options.BatchSize : (data.Count + options.BatchSize - 1) / options.BatchSize;
+        int global = options.GlobalBatchSize;
+        BatchesPerEpoch = options.DropLast ? data.Count / global : (data.Count + global - 1) / global;
     }
 
     /// <summary>A loader for feature extraction (kNN, linear probe): one view, every sample once in index order,
@@ -40,8 +44,8 @@ public sealed class MultiViewLoader : IDisposable
     public IImageDataset Data => data;
     public LoaderOptions Options => options;
     public int BatchesPerEpoch { get; }
-    /// <summary>Samples delivered per epoch (all of them, or the whole batches when dropping the last).</summary>
-    public int SamplesPerEpoch => Math.Min(data.Count, BatchesPerEpoch * options.BatchSize);
+    /// <summary>Samples delivered per epoch over all ranks (all of them, or the whole batches when dropping the last).</summary>
+    public int SamplesPerEpoch => Math.Min(data.Count, BatchesPerEpoch * options.GlobalBatchSize);
 
     /// <summary>The order epoch <paramref name="epoch"/> visits the samples in (all N; drop-last cuts the tail).</summary>
     public int[] Order(int epoch)
@@ -87,9 +91,9 @@ public sealed class MultiViewLoader : IDisposable
 
     internal ViewBatch Build(int[] order, int epoch, int batch)
     {
-        int start = batch * options.BatchSize;
-        int n = Math.Min(options.BatchSize, order.Length - start);
-        var indices = order.AsSpan(start, n).ToArray();
+        int start = batch * options.GlobalBatchSize + options.Rank * options.BatchSize;    // this rank's slice of the global batch
+        int n = Math.Clamp(order.Length - start, 0, options.BatchSize);                   // the last one may be short, or empty
+        var indices = order.AsSpan(Math.Min(start, order.Length), n).ToArray();
         var tensors = new Tensor[views.Length];
         for (int v = 0; v < views.Length; v++)
             tensors[v] = Tensor.Zeros(n, views[v].Channels, views[v].Height, views[v].Width);      // (B, C, H, W)

@@ -7,7 +7,8 @@ namespace SelfSup.Distributed.Probe;
 /// Runs one collective on every rank of an <c>mpirun</c> job and prints, per rank, one line the tests parse:
 /// <c>rank R of N: CASE v0 v1 …</c> (the values each rank holds afterwards). Each rank's input is a known function of
 /// its rank, so the tests know the right answer. <c>dotnet SelfSup.Distributed.Probe.dll CASE</c> with CASE one of
-/// allreduce, allgather, broadcast, barrier, fail-rank-1 (rank 1 throws; the job must end, not hang).
+/// allreduce, allgather, broadcast, gradients, broadcast-state, barrier, fail-rank-1 (rank 1 aborts; the job must end,
+/// not hang).
 /// </summary>
 public static class Program
 {
@@ -33,6 +34,12 @@ public static class Program
                 comm.Broadcast(bytes, root: 0);
                 result = [.. result, bytes[0]];
                 break;
+            case "gradients":
+                result = AveragedGradients(comm);
+                break;
+            case "broadcast-state":
+                result = BroadcastState(comm);
+                break;
             case "barrier":
                 comm.Barrier();
                 result = [];
@@ -52,5 +59,34 @@ public static class Program
         }
         Console.WriteLine($"rank {comm.Rank} of {comm.Size}: {test} {string.Join(' ', result.Select(v => v.ToString(CultureInfo.InvariantCulture)))}".TrimEnd());
         return 0;
+    }
+
+    /// <summary>Four parameters of 5, 3, 7 and 2 floats in buckets of 6 floats: four buckets, one of them a tensor larger
+    /// than a bucket; gradient j of parameter i is (rank+1)·(i+1) + j, and parameter 3 has a gradient on rank 0 only (4s).</summary>
+    static float[] AveragedGradients(ICommunicator comm)
+    {
+        int[] sizes = [5, 3, 7, 2];
+        var parameters = sizes.Select(n => Engine.Tensor.Zeros(n)).ToArray();
+        for (int i = 0; i < 3; i++)
+            parameters[i].Grad = Engine.Tensor.From([.. Enumerable.Range(0, sizes[i]).Select(j => (comm.Rank + 1f) * (i + 1) + j)], sizes[i]);
+        if (comm.Rank == 0) parameters[3].Grad = Engine.Tensor.Full(4f, 2);
+        var averager = new GradientAverager(comm, parameters, bucketFloats: 6);
+        averager.Average();
+        return [averager.BucketCount, .. parameters.SelectMany(p => p.Grad!.ToArray())];
+    }
+
+    /// <summary>A Linear + BatchNorm1d built from a rank-dependent seed, its BN counter set to the rank, then broadcast from
+    /// rank 0: prints 1 if this rank's state changed, then the state's values.</summary>
+    static float[] BroadcastState(ICommunicator comm)
+    {
+        var model = new Engine.Nn.Sequential(new Engine.Nn.Linear(3, 2, new Engine.Generator((ulong)comm.Rank + 1)), new Engine.Nn.BatchNorm1d(2));
+        var bn = (Engine.Nn.BatchNorm1d)model.NamedChildren().Last().Module;
+        bn.RunningMean.Span.Fill(comm.Rank);
+        bn.NumBatchesTracked.Data[0] = 10 + comm.Rank;
+        float[] State() => [.. model.NamedParameters().SelectMany(p => p.Value.ToArray()), .. bn.RunningMean.ToArray(), bn.NumBatchesTracked.Data[0]];
+        var before = State();
+        ParameterBroadcast.FromRoot(comm, model);
+        var after = State();
+        return [before.SequenceEqual(after) ? 0 : 1, .. after];
     }
 }

@@ -53,4 +53,27 @@ public class CollectiveTests
         Assert.Contains("rank 1: failing on purpose", result.Stderr);
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(60), $"took {result.Elapsed.TotalSeconds:F0} s");
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Gradients_become_their_mean_over_ranks_bucket_by_bucket(int ranks)
+    {
+        float mean = (ranks + 1) / 2f;                                          // mean of rank + 1
+        int[] sizes = [5, 3, 7];
+        var grads = sizes.SelectMany((n, i) => Enumerable.Range(0, n).Select(j => mean * (i + 1) + j))
+            .Append(4f / ranks).Append(4f / ranks);                             // a gradient on rank 0 only
+        var expected = "4 " + string.Join(' ', grads.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.All(Values(ranks, "gradients"), v => Assert.Equal(expected, v));
+    }
+
+    [Fact]
+    public void Every_rank_starts_from_rank_zeros_parameters_and_buffers()
+    {
+        var values = Values(2, "broadcast-state");
+        Assert.StartsWith("0 ", values[0]);                                     // rank 0 kept its own
+        Assert.StartsWith("1 ", values[1]);                                     // rank 1's were different, and replaced
+        Assert.Equal(values[0][2..], values[1][2..]);
+        Assert.EndsWith(" 0 0 10", values[1]);                                  // rank 0's running mean and counter
+    }
 }

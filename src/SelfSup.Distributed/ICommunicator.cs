@@ -5,12 +5,11 @@ namespace SelfSup.Distributed;
 /// torch.distributed's: every rank calls each collective in the same order with buffers of the same length. A job of
 /// one process (<see cref="SingleProcess"/>) makes every collective the identity.
 /// </summary>
-public interface ICommunicator : IDisposable
+public interface ICommunicator : Engine.IProcessGroup, IDisposable
 {
     /// <summary>This process's index, 0 ≤ Rank &lt; Size; rank 0 writes the run folder.</summary>
     int Rank { get; }
-    /// <summary>Processes in the job (the world size).</summary>
-    int Size { get; }
+    // Size (processes in the job, the world size) and AllReduceSum of doubles come from Engine.IProcessGroup.
 
     /// <summary>Every rank's <paramref name="values"/> replaced by the element-wise sum over ranks.</summary>
     void AllReduceSum(Span<float> values);
@@ -36,6 +35,7 @@ public sealed class SingleProcess : ICommunicator
     public int Rank => 0;
     public int Size => 1;
     public void AllReduceSum(Span<float> values) { }
+    public void AllReduceSum(Span<double> values) { }
     public void AllGather(ReadOnlySpan<float> mine, Span<float> all) => mine.CopyTo(all);
     public void Broadcast(Span<float> values, int root = 0) { }
     public void Broadcast(Span<byte> bytes, int root = 0) { }

@@ -7,7 +7,7 @@ namespace SelfSup.Distributed.Probe;
 /// Runs one collective on every rank of an <c>mpirun</c> job and prints, per rank, one line the tests parse:
 /// <c>rank R of N: CASE v0 v1 …</c> (the values each rank holds afterwards). Each rank's input is a known function of
 /// its rank, so the tests know the right answer. <c>dotnet SelfSup.Distributed.Probe.dll CASE</c> with CASE one of
-/// allreduce, allgather, broadcast, gradients, broadcast-state, barrier, fail-rank-1 (rank 1 aborts; the job must end,
+/// allreduce, allgather, broadcast, gradients, broadcast-state, syncbn, barrier, fail-rank-1 (rank 1 aborts; the job must end,
 /// not hang).
 /// </summary>
 public static class Program
@@ -39,6 +39,9 @@ public static class Program
                 break;
             case "broadcast-state":
                 result = BroadcastState(comm);
+                break;
+            case "syncbn":
+                result = SyncBatchNormAgainstWholeBatch(comm);
                 break;
             case "barrier":
                 comm.Barrier();
@@ -88,5 +91,41 @@ public static class Program
         ParameterBroadcast.FromRoot(comm, model);
         var after = State();
         return [before.SequenceEqual(after) ? 0 : 1, .. after];
+    }
+
+    /// <summary>SyncBN on this rank's slice of a batch against plain BN on the whole batch in this process: prints the
+    /// largest differences of the output slice, the input gradient slice, the weight and bias gradients summed over ranks
+    /// (data parallelism averages them; each rank's loss is a sum here, so the sum is the whole batch's), and the
+    /// running mean and variance; then the world size.</summary>
+    static float[] SyncBatchNormAgainstWholeBatch(ICommunicator comm)
+    {
+        const int perRank = 3, channels = 4, h = 5, w = 5;
+        int total = perRank * comm.Size;
+        var rng = new Engine.Generator(11);
+        var x = Engine.Tensor.Randn(rng, total, channels, h, w);               // (W·B, C, H, W): the whole batch
+        var upstream = Engine.Tensor.Randn(rng, total, channels, h, w);        // the loss Σ y·upstream
+        Engine.Ops.ReluInPlace(x);                                              // skewed, nonzero-mean channels
+
+        var whole = new Engine.Nn.BatchNorm2d(channels);
+        var xWhole = x.Contiguous().Clone(); xWhole.RequiresGrad = true;
+        var yWhole = whole.ForwardRelu(xWhole);
+        Engine.Ops.Sum(Engine.Ops.Mul(yWhole, upstream)).Backward();
+
+        var synced = new Engine.Nn.BatchNorm2d(channels) { Group = comm };
+        var mine = Engine.Ops.Narrow(x, 0, comm.Rank * perRank, perRank).Contiguous().Clone(); mine.RequiresGrad = true;
+        var y = synced.ForwardRelu(mine);
+        Engine.Ops.Sum(Engine.Ops.Mul(y, Engine.Ops.Narrow(upstream, 0, comm.Rank * perRank, perRank))).Backward();
+
+        float MaxDiff(float[] a, float[] b) => a.Zip(b, (p, q) => MathF.Abs(p - q)).Max();
+        float[] Slice(Engine.Tensor t) => Engine.Ops.Narrow(t, 0, comm.Rank * perRank, perRank).ToArray();
+        var gamma = synced.Weight!.Grad!.ToArray(); comm.AllReduceSum(gamma);
+        var beta = synced.Bias!.Grad!.ToArray(); comm.AllReduceSum(beta);
+        return
+        [
+            MaxDiff(y.ToArray(), Slice(yWhole)), MaxDiff(mine.Grad!.ToArray(), Slice(xWhole.Grad!)),
+            MaxDiff(gamma, whole.Weight!.Grad!.ToArray()), MaxDiff(beta, whole.Bias!.Grad!.ToArray()),
+            MaxDiff(synced.RunningMean.ToArray(), whole.RunningMean.ToArray()), MaxDiff(synced.RunningVar.ToArray(), whole.RunningVar.ToArray()),
+            comm.Size,
+        ];
     }
 }

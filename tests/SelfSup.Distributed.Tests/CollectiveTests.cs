@@ -76,4 +76,18 @@ public class CollectiveTests
         Assert.Equal(values[0][2..], values[1][2..]);
         Assert.EndsWith(" 0 0 10", values[1]);                                  // rank 0's running mean and counter
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Sync_batch_norm_on_each_ranks_slice_equals_batch_norm_on_the_whole_batch(int ranks)
+    {
+        foreach (var line in Values(ranks, "syncbn"))
+        {
+            var v = line.Split(' ').Select(t => float.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(ranks, v[^1]);
+            string[] what = ["output", "input gradient", "weight gradient", "bias gradient", "running mean", "running variance"];
+            for (int i = 0; i < what.Length; i++) Assert.True(v[i] < 2e-5f, $"{what[i]} differs by {v[i]}: {line}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ namespace SelfSup.Distributed;
 /// </summary>
 public sealed unsafe class MpiCommunicator : ICommunicator
 {
-    readonly nint world, floatType, byteType, sum;
+    readonly nint world, floatType, doubleType, byteType, sum;
     bool disposed;
 
     public int Rank { get; }
@@ -25,7 +25,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Check(MpiNative.MPI_Init_thread(0, 0, MpiNative.ThreadFunneled, out int provided), "MPI_Init_thread");
         if (provided < MpiNative.ThreadFunneled)
             throw new MpiException($"MPI_Init_thread: the MPI library gives thread level {provided}, below MPI_THREAD_FUNNELED");
-        world = MpiNative.CommWorld; floatType = MpiNative.Float; byteType = MpiNative.Byte; sum = MpiNative.Sum;
+        world = MpiNative.CommWorld; floatType = MpiNative.Float; doubleType = MpiNative.Double; byteType = MpiNative.Byte;
+        sum = MpiNative.Sum;
         Check(MpiNative.MPI_Comm_set_errhandler(world, MpiNative.ErrorsReturn), "MPI_Comm_set_errhandler");
         Check(MpiNative.MPI_Comm_rank(world, out int rank), "MPI_Comm_rank");
         Check(MpiNative.MPI_Comm_size(world, out int size), "MPI_Comm_size");
@@ -36,6 +37,12 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     {
         fixed (float* p = values)
             Check(MpiNative.MPI_Allreduce((void*)MpiNative.InPlace, p, values.Length, floatType, sum, world), "MPI_Allreduce");
+    }
+
+    public void AllReduceSum(Span<double> values)
+    {
+        fixed (double* p = values)
+            Check(MpiNative.MPI_Allreduce((void*)MpiNative.InPlace, p, values.Length, doubleType, sum, world), "MPI_Allreduce");
     }
 
     public void AllGather(ReadOnlySpan<float> mine, Span<float> all)

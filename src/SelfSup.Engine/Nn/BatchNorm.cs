@@ -16,6 +16,9 @@ public abstract class BatchNorm : UnaryModule
     public Tensor RunningVar { get; }
     /// <summary>Training forwards seen (int64 in torch's state dict).</summary>
     public IntTensor NumBatchesTracked { get; }
+    /// <summary>The processes whose batches this layer normalises over together in training (SyncBN, <c>--sync-bn</c>);
+    /// null: this process's batch alone.</summary>
+    public IProcessGroup? Group { get; set; }
 
     protected BatchNorm(int numFeatures, float eps, float momentum, bool affine)
     {
@@ -36,7 +39,7 @@ public abstract class BatchNorm : UnaryModule
     public override Tensor Forward(Tensor x)
     {
         Track(x);
-        return Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
+        return Ops.BatchNorm(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps, Group);
     }
 
     /// <summary>relu(bn(x)) as one fused op (<see cref="Ops.BatchNormRelu"/>): the same values and bookkeeping as
@@ -44,7 +47,7 @@ public abstract class BatchNorm : UnaryModule
     public Tensor ForwardRelu(Tensor x)
     {
         Track(x);
-        return Ops.BatchNormRelu(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
+        return Ops.BatchNormRelu(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps, Group);
     }
 
     /// <summary>Checks the input's shape and, in training, counts the batch (num_batches_tracked).</summary>

@@ -10,9 +10,14 @@ public static partial class Ops
     /// move in place by <paramref name="momentum"/> toward the mean and the UNBIASED variance (torch). Eval: running
     /// stats. weight/bias (C) may be null (affine=false). Backward in one fused pass per channel:
     /// dx = (γ·σ⁻¹/M)·(M·dy − Σdy − x̂·Σdy·x̂), dγ = Σdy·x̂, dβ = Σdy.
+    /// <para>With a <paramref name="group"/> of processes (SyncBN; Ioffe &amp; Szegedy's batch taken over every process,
+    /// as torch.nn.SyncBatchNorm): the batch statistics are those of all processes' samples together (M = Σ their values),
+    /// and so are Σdy and Σdy·x̂ in dx; dγ and dβ stay this process's own sums, because data parallelism then averages
+    /// parameter gradients over the processes. Eval is unchanged.</para>
     /// </summary>
-    public static Tensor BatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum = 0.1f, float eps = 1e-5f)
-        => BatchNormCore(x, weight, bias, runningMean, runningVar, training, momentum, eps, relu: false);
+    public static Tensor BatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum = 0.1f, float eps = 1e-5f,
+        IProcessGroup? group = null)
+        => BatchNormCore(x, weight, bias, runningMean, runningVar, training, momentum, eps, relu: false, group);
 
     /// <summary>
     /// relu(<see cref="BatchNorm"/>(x, ...)) in one pass: the forward writes max(γx̂ + β, 0) (no separate ReLU pass or
@@ -20,10 +25,12 @@ public static partial class Ops
     /// g = dy·[y &gt; 0], dx = (γ·σ⁻¹/M)·(M·g − Σg − x̂·Σg·x̂), dγ = Σg·x̂, dβ = Σg. Same arguments and running-stat
     /// updates as <see cref="BatchNorm"/>.
     /// </summary>
-    public static Tensor BatchNormRelu(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum = 0.1f, float eps = 1e-5f)
-        => BatchNormCore(x, weight, bias, runningMean, runningVar, training, momentum, eps, relu: true);
+    public static Tensor BatchNormRelu(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum = 0.1f, float eps = 1e-5f,
+        IProcessGroup? group = null)
+        => BatchNormCore(x, weight, bias, runningMean, runningVar, training, momentum, eps, relu: true, group);
 
-    static Tensor BatchNormCore(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum, float eps, bool relu)
+    static Tensor BatchNormCore(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float momentum, float eps, bool relu,
+        IProcessGroup? group)
     {
         if (x.Rank < 2) throw new ArgumentException($"batch_norm needs (N, C, ...), got {ShapeUtil.Format(x.Shape)}");
         int n = x.Shape[0], c = x.Shape[1], s = ShapeUtil.Numel(x.Shape.AsSpan(2));
@@ -43,11 +50,13 @@ public static partial class Ops
             var rm = runningMean!.ToArray(); var rv = runningVar!.ToArray();
             for (int ch = 0; ch < c; ch++) { mean[ch] = rm[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(rv[ch] + eps)); }
         }
+        bool synced = batchStats && group is { Size: > 1 };
+        if (synced) m = SyncedMoments(layout, xc, group!, m, meanD, varD, mean, invStd, eps);       // all processes' batch
         var y = Empty(x.Shape);                                                              // same shape as x
         var scale = new float[c]; var shift = new float[c];                                  // y = x·scale + shift
         layout.ForUnits((c0, c1) =>                                                          // a channel, or a block of channels when S = 1
         {
-            if (batchStats)
+            if (batchStats && !synced)
             {
                 layout.Moments(xc, c0, c1, meanD, varD);
                 for (int ch = c0; ch < c1; ch++) { mean[ch] = (float)meanD[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(varD[ch] + eps)); }
@@ -74,9 +83,19 @@ public static partial class Ops
             bool needSums = needW || needB || (dx is not null && batchStats);
             var sumDy = new double[c]; var sumDyCentred = new double[c];                  // Σdy, Σdy·(x − μ)
             var a = new float[c]; var b = new float[c]; var k = new float[c];             // dx = a·dy + b·x + k
+            double[] ownSumDy = sumDy, ownSumDyCentred = sumDyCentred;                     // dβ, dγ: this process's
+            if (synced)                                                                     // dx needs every process's sums
+            {
+                layout.ForUnits((c0, c1) => layout.GradSums(xc, g, mask, c0, c1, mean, sumDy, sumDyCentred));
+                (ownSumDy, ownSumDyCentred) = ((double[])sumDy.Clone(), (double[])sumDyCentred.Clone());
+                var both = new double[2 * c];
+                sumDy.CopyTo(both, 0); sumDyCentred.CopyTo(both, c);
+                group!.AllReduceSum(both);
+                Array.Copy(both, 0, sumDy, 0, c); Array.Copy(both, c, sumDyCentred, 0, c);
+            }
             layout.ForUnits((c0, c1) =>
             {
-                if (needSums) layout.GradSums(xc, g, mask, c0, c1, mean, sumDy, sumDyCentred);
+                if (needSums && !synced) layout.GradSums(xc, g, mask, c0, c1, mean, sumDy, sumDyCentred);
                 if (dx is null) return;
                 for (int ch = c0; ch < c1; ch++)
                 {
@@ -90,8 +109,8 @@ public static partial class Ops
                 layout.Combine(g, mask, xc, dx, c0, c1, a, b, k);                               // same channels, still in cache
             });
             var result = new List<Tensor?> { dx };
-            if (weight is not null) result.Add(needW ? ChannelTensor(c, ch => sumDyCentred[ch] * invStd[ch]) : null);
-            if (bias is not null) result.Add(needB ? ChannelTensor(c, ch => sumDy[ch]) : null);
+            if (weight is not null) result.Add(needW ? ChannelTensor(c, ch => ownSumDyCentred[ch] * invStd[ch]) : null);
+            if (bias is not null) result.Add(needB ? ChannelTensor(c, ch => ownSumDy[ch]) : null);
             return [.. result];
         });
     }
@@ -195,6 +214,28 @@ public static partial class Ops
             });
             return [dx];
         });
+    }
+
+    /// <summary>SyncBN's statistics: this process's per-channel moments of its <paramref name="m"/> values turned into
+    /// Σx and Σx², summed with every process's (and the counts), then the mean and biased variance of them all; returns
+    /// the values per channel over all processes.</summary>
+    static long SyncedMoments(ChannelLayout layout, Tensor x, IProcessGroup group, long m, double[] meanD, double[] varD,
+        float[] mean, float[] invStd, float eps)
+    {
+        int c = meanD.Length;
+        layout.ForUnits((c0, c1) => layout.Moments(x, c0, c1, meanD, varD));
+        var sums = new double[2 * c + 1];                                                // Σx per channel, Σx², count
+        for (int ch = 0; ch < c; ch++) { sums[ch] = meanD[ch] * m; sums[c + ch] = (varD[ch] + meanD[ch] * meanD[ch]) * m; }
+        sums[2 * c] = m;
+        group.AllReduceSum(sums);
+        double total = sums[2 * c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            meanD[ch] = sums[ch] / total;
+            varD[ch] = Math.Max(0, sums[c + ch] / total - meanD[ch] * meanD[ch]);
+            mean[ch] = (float)meanD[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(varD[ch] + eps));
+        }
+        return (long)total;
     }
 
     static void UpdateRunningStats(Tensor runningMean, Tensor runningVar, double[] mean, double[] var, long m, float momentum)

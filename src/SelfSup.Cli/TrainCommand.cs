@@ -26,7 +26,21 @@ static class TrainCommand
         try { options = OptionTable.Build(settings); }
         catch (ArgumentException e) { throw new UsageException($"train: {e.Message}"); }
 
-        var result = new Trainer(Recipe.Resolve(options), Console.Error).Run();
+        using var comm = Distributed.MpiCommunicator.Launched ? new Distributed.MpiCommunicator() : (Distributed.ICommunicator)Distributed.SingleProcess.Instance;
+        TrainResult result;
+        try
+        {
+            var log = comm.Rank == 0 ? Console.Error : TextWriter.Null;               // rank 0 speaks for the job
+            result = new Trainer(Recipe.Resolve(options, comm.Size), log) { Comm = comm }.Run();
+        }
+        catch (Exception e) when (comm is Distributed.MpiCommunicator mpi && comm.Size > 1)
+        {
+            // The other ranks would wait in their next collective for ever: end the whole job, naming this rank.
+            Console.Error.WriteLine($"selfsup: rank {comm.Rank} of {comm.Size}: {e.Message}");
+            mpi.Abort(e is ArgumentException or InvalidDataException or IOException ? 1 : 70);
+            throw;
+        }
+        if (comm.Rank != 0) return 0;
         if (a.Has("--json"))
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
             {

@@ -216,23 +216,31 @@ public static partial class Ops
         });
     }
 
-    /// <summary>SyncBN's statistics: this process's per-channel moments of its <paramref name="m"/> values turned into
-    /// Σx and Σx², summed with every process's (and the counts), then the mean and biased variance of them all; returns
-    /// the values per channel over all processes.</summary>
+    /// <summary>SyncBN's statistics: this process's per-channel mean and variance of its <paramref name="m"/> values,
+    /// combined with every process's as Chan et al. (1979) combine partial moments — the global mean from Σ mᵣ·μᵣ, then
+    /// the variance from Σ mᵣ·(σᵣ² + (μᵣ − μ)²), which avoids E[x²] − μ²'s cancellation; returns the values per channel
+    /// over all processes.</summary>
     static long SyncedMoments(ChannelLayout layout, Tensor x, IProcessGroup group, long m, double[] meanD, double[] varD,
         float[] mean, float[] invStd, float eps)
     {
         int c = meanD.Length;
         layout.ForUnits((c0, c1) => layout.Moments(x, c0, c1, meanD, varD));
-        var sums = new double[2 * c + 1];                                                // Σx per channel, Σx², count
-        for (int ch = 0; ch < c; ch++) { sums[ch] = meanD[ch] * m; sums[c + ch] = (varD[ch] + meanD[ch] * meanD[ch]) * m; }
-        sums[2 * c] = m;
+        var sums = new double[c + 1];                                                    // Σ mᵣ·μᵣ per channel, Σ mᵣ
+        for (int ch = 0; ch < c; ch++) sums[ch] = meanD[ch] * m;
+        sums[c] = m;
         group.AllReduceSum(sums);
-        double total = sums[2 * c];
+        double total = sums[c];
+        var spread = new double[c];                                                      // Σ mᵣ·(σᵣ² + (μᵣ − μ)²)
+        for (int ch = 0; ch < c; ch++)
+        {
+            double d = meanD[ch] - sums[ch] / total;
+            spread[ch] = m * (varD[ch] + d * d);
+        }
+        group.AllReduceSum(spread);
         for (int ch = 0; ch < c; ch++)
         {
             meanD[ch] = sums[ch] / total;
-            varD[ch] = Math.Max(0, sums[c + ch] / total - meanD[ch] * meanD[ch]);
+            varD[ch] = spread[ch] / total;
             mean[ch] = (float)meanD[ch]; invStd[ch] = (float)(1.0 / Math.Sqrt(varD[ch] + eps));
         }
         return (long)total;

@@ -17,7 +17,7 @@ public sealed record EpochSteps(double LossSum, int Steps, int Skipped, int Imag
 /// update; last.safetensors is staged every <c>--checkpoint-every-steps</c> (or every few minutes) and committed once the
 /// next batch proves its state (<see cref="VerifiedCheckpoints"/>).
 /// </summary>
-public sealed class EpochLoop(TrainingRun run, NonFiniteGuard guard, VerifiedCheckpoints saves, RunReporter report,
+public sealed class EpochLoop(TrainingRun run, NonFiniteGuard guard, VerifiedCheckpoints saves, RunReporter? report,
     TextWriter log, IStepHooks hooks)
 {
     /// <summary>Stop once this many global steps are done, having saved last.safetensors (0: never).</summary>
@@ -48,7 +48,7 @@ public sealed class EpochLoop(TrainingRun run, NonFiniteGuard guard, VerifiedChe
             optimizer.Lr = lr;
             guard.BeforeForward();
             var l = method.Loss(batch.Views.Take(method.ViewCount).ToArray(), batch.Indices);    // scalar
-            float value = l.Item();
+            float value = hooks.LossOverRanks(l.Item());                                    // the global batch's loss
             optimizer.ZeroGrad();
             if (float.IsFinite(value)) l.Backward();
             hooks.GradientsReady(method);
@@ -66,7 +66,7 @@ public sealed class EpochLoop(TrainingRun run, NonFiniteGuard guard, VerifiedChe
                 optimizer.Step();
                 if (guard.WeightProblem() is { } overflow) throw Diverged(overflow, where, saves.LastGood);
                 method.AfterStep(step, run.TotalSteps);
-                if (hooks.Writes) report.Step(step, value, lr);
+                report?.Step(step, value, lr);
                 lossSum += value; images += batch.Count;
             }
             steps++;

@@ -32,7 +32,10 @@ public sealed class Recipe
     public required MultiView Views { get; init; }
     public required IViewTransform EvalView { get; init; }
     public required int Epochs { get; init; }
+    /// <summary>Samples per step on each rank (<c>--batch-size</c>); the global batch is <see cref="WorldSize"/> times it.</summary>
     public required int BatchSize { get; init; }
+    /// <summary>Ranks of the job (mpirun -np); the lr is scaled for the global batch.</summary>
+    public int WorldSize { get; init; } = 1;
     public required float Lr { get; init; }
 
     /// <summary>Builds the method with this run's options; <paramref name="rng"/> initialises it.</summary>
@@ -42,8 +45,10 @@ public sealed class Recipe
     /// images keep their own size.</summary>
     public const int PaperViewSize = 224;
 
-    public static Recipe Resolve(TrainOptions o)
+    /// <param name="worldSize">Ranks of a data-parallel job: the lr follows the global batch, worldSize × the batch size.</param>
+    public static Recipe Resolve(TrainOptions o, int worldSize = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(worldSize, 1);
         var method = MethodRecipes.Get(o.Method);
         if (o.HeadLayers is int layers) method.WithHeadLayers(method.Small().Method, layers);      // checked before the data is read
         var parsed = DataSpec.Parse(o.Data, o.Strict ? BadFilePolicy.Fail : BadFilePolicy.Skip);
@@ -87,7 +92,7 @@ public sealed class Recipe
             Options = o, Data = data, Train = train, ImageSize = size, Channels = channels, Small = small, SizeSurvey = survey,
             Method = method, MethodOptions = methodOptions, Optimizer = recipe,
             Views = method.Views(size, channels), EvalView = ViewParts.Eval(size, channels),
-            Epochs = epochs, BatchSize = batch, Lr = o.Lr ?? recipe.LrFor(batch),
+            Epochs = epochs, BatchSize = batch, WorldSize = worldSize, Lr = o.Lr ?? recipe.LrFor(batch * worldSize),
         };
     }
 

@@ -53,6 +53,9 @@ public sealed record TrainOptions
     /// <summary>Megabytes of decoded folder images kept in memory between epochs (training split; a quarter of it for the
     /// test split); 0 decodes every image every epoch.</summary>
     [RunControl, AtLeast(0)] public int CacheMb { get; init; } = 2048;
+    /// <summary>Under mpirun: batch norm over the global batch (SyncBN) instead of each rank's shard; needed for several
+    /// ranks to train as one process with the whole batch would.</summary>
+    public bool SyncBn { get; init; }
     /// <summary>Stop at the first unreadable file or folder passed over (a FIFO, a link already listed, no permission)
     /// instead of skipping it with a warning.</summary>
     [RunControl] public bool Strict { get; init; }

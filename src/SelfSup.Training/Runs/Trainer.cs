@@ -12,25 +12,27 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
     /// interrupted run, for tests and time-boxed jobs; `--resume` continues it.</summary>
     public int StopAfterStep { get; init; }
 
-    /// <summary>Where a multi-process run joins the loop; one process by default.</summary>
-    public IStepHooks Hooks { get; init; } = SingleProcess.Instance;
+    /// <summary>The job's ranks under mpirun (one process by default): rank 0 writes the run folder and logs; all ranks
+    /// train on their shards of each global batch and stay identical (<see cref="DataParallel"/>).</summary>
+    public Distributed.ICommunicator Comm { get; init; } = Distributed.SingleProcess.Instance;
 
     public TrainResult Run()
     {
         var o = recipe.Options;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         double Elapsed() => System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-        using var run = new TrainingRun(recipe);
+        using var run = new TrainingRun(recipe, Comm);
+        bool writes = Comm.Rank == 0;
         var metrics = new MetricsCsv(Path.Combine(run.OutDir, "metrics.csv"));
-        using var report = new RunReporter(run.OutDir, recipe, log);                  // TensorBoard events + report.html
+        using var report = writes ? new RunReporter(run.OutDir, recipe, log) : null;   // TensorBoard events + report.html
         run.Resume(log);
-        metrics.DropRowsAfter(run.StartStep);                                          // epochs this run will redo
+        if (writes) metrics.DropRowsAfter(run.StartStep);                             // epochs this run will redo
         LogStart(run);
 
         var guard = new NonFiniteGuard(run.Method, run.Optimizer, o.SkipNonfinite);
         using var saves = new VerifiedCheckpoints(run.Point?.Path, run.StartStep);
-        var loop = new EpochLoop(run, guard, saves, report, log, Hooks) { StopAfterStep = StopAfterStep };
-        var end = new EpochEnd(run, metrics, report, saves, log);
+        var loop = new EpochLoop(run, guard, saves, report, log, new DataParallel(Comm, run.Method)) { StopAfterStep = StopAfterStep };
+        var end = report is null ? null : new EpochEnd(run, metrics, report, saves, log);
         double loss = run.Point?.LastEpochLoss ?? double.NaN;
         KnnResult? knn = null;
         for (int epoch = run.StartStep / run.StepsPerEpoch; epoch < recipe.Epochs; epoch++)
@@ -38,12 +40,13 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
             var steps = loop.Run(epoch, loss);
             if (steps.Stopped) return new TrainResult(o.Method, epoch, steps.MeanLoss, null, null, run.LastPath, Elapsed());
             bool stopped = StopAfterStep > 0 && (epoch + 1) * run.StepsPerEpoch >= StopAfterStep;
-            (loss, knn) = end.Finish(epoch, steps, knn, final: stopped || epoch + 1 == recipe.Epochs);
+            if (end is null) loss = steps.MeanLoss;                                     // ranks but 0 write nothing
+            else (loss, knn) = end.Finish(epoch, steps, knn, final: stopped || epoch + 1 == recipe.Epochs);
             loop.Saved();
             if (stopped && epoch + 1 < recipe.Epochs)
                 return new TrainResult(o.Method, epoch + 1, loss, knn?.Top1, knn?.Top5, run.LastPath, Elapsed());
         }
-        if (run.Point is { } point && run.StartStep == run.TotalSteps) knn = end.FinishCompletedRun(point);
+        if (run.Point is { } point && run.StartStep == run.TotalSteps && end is not null) knn = end.FinishCompletedRun(point);
         return new TrainResult(o.Method, recipe.Epochs, loss, knn?.Top1, knn?.Top5, run.LastPath, Elapsed());
     }
 
@@ -54,5 +57,8 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         log.WriteLine($"{o.Method}: {recipe.Train.Name} ({recipe.Train.Count} images, {recipe.ImageSize}px, {recipe.Channels} ch), " +
                       $"{(recipe.Small ? "small" : "paper")} preset, {recipe.DescribeBackbone()}, batch {recipe.BatchSize}, lr {recipe.Lr:G3}, " +
                       $"{recipe.Epochs} epochs of {run.StepsPerEpoch} steps → {run.OutDir}");
+        if (Comm.Size > 1)
+            log.WriteLine($"data parallel: {Comm.Size} ranks × batch {recipe.BatchSize} = global batch {Comm.Size * recipe.BatchSize} " +
+                          $"(lr for the global batch){(o.SyncBn ? ", batch norm synchronised" : ", batch norm per rank (--sync-bn to synchronise)")}");
     }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using SelfSup.Distributed;
 using SelfSup.Engine;
+using SelfSup.Engine.Nn;
 using SelfSup.Engine.Optim;
 using SelfSup.Methods;
 using SelfSup.Vision;
@@ -14,6 +16,8 @@ namespace SelfSup.Training;
 public sealed class TrainingRun : IDisposable
 {
     public Recipe Recipe { get; }
+    /// <summary>The job's ranks (one process: <see cref="SingleProcess"/>); rank 0 alone writes the folder.</summary>
+    public ICommunicator Comm { get; }
     public string OutDir { get; }
     /// <summary>The run's last.safetensors.</summary>
     public string LastPath { get; }
@@ -32,19 +36,30 @@ public sealed class TrainingRun : IDisposable
     /// <summary>The first global step to run.</summary>
     public int StartStep => Point?.Step ?? 0;
 
-    /// <summary>Creates the folder (refusing one that holds another run's checkpoints unless resuming) and builds the
-    /// method, loader, optimiser and schedule, in that order (the method's initial weights come first from the seed).</summary>
-    public TrainingRun(Recipe recipe)
+    /// <summary>Creates the folder on rank 0 (refusing one that holds another run's checkpoints unless resuming) and
+    /// builds the method, loader, optimiser and schedule, in that order (the method's initial weights come first from
+    /// the seed). With several ranks: each loads its shard of every global batch, batch norm is synchronised under
+    /// <c>--sync-bn</c>, and every rank starts from rank 0's weights.</summary>
+    public TrainingRun(Recipe recipe, ICommunicator? comm = null)
     {
         Recipe = recipe;
+        Comm = comm ?? SingleProcess.Instance;
         var o = recipe.Options;
         OutDir = o.Out ?? Path.Combine("runs", $"{o.Method}-{DateTime.Now:yyyyMMdd-HHmmss}");
-        if (o.Resume is null) RefuseToOverwrite(OutDir);
-        Directory.CreateDirectory(OutDir);
+        if (Comm.Rank == 0)
+        {
+            if (o.Resume is null) RefuseToOverwrite(OutDir);
+            Directory.CreateDirectory(OutDir);
+        }
         LastPath = Path.Combine(OutDir, "last.safetensors");
         Rng = new Generator(o.Seed);
         Method = recipe.CreateMethod(Rng);
-        Loader = new MultiViewLoader(recipe.Train, recipe.Views, new LoaderOptions(recipe.BatchSize, o.Seed, o.LoaderThreads));
+        if (o.SyncBn)
+            foreach (var (_, module) in Method.NamedModules())
+                if (module is BatchNorm bn) bn.Group = Comm;
+        ParameterBroadcast.FromRoot(Comm, Method);
+        Loader = new MultiViewLoader(recipe.Train, recipe.Views,
+            new LoaderOptions(recipe.BatchSize, o.Seed, o.LoaderThreads, Rank: Comm.Rank, WorldSize: Comm.Size));
         Optimizer = recipe.BuildOptimizer(Method);
         Schedule = recipe.BuildSchedule(Loader.BatchesPerEpoch);
         Resolved = ConfigFile.Resolved(recipe, OutDir);
@@ -56,7 +71,8 @@ public sealed class TrainingRun : IDisposable
     {
         if (Recipe.Options.Resume is { } request)
         {
-            RemoveInterruptedSaves(log);
+            if (Comm.Rank == 0) RemoveInterruptedSaves(log);
+            Comm.Barrier();                                                             // before any rank reads the folder
             Point = ResumePoint.Find(request, OutDir, Resolved, log);
             if (Point is not null)
             {
@@ -66,7 +82,7 @@ public sealed class TrainingRun : IDisposable
                               $"batch {Point.Step % StepsPerEpoch}) of {Point.Path}");
             }
         }
-        ConfigFile.Save(Path.Combine(OutDir, ConfigFile.RunFileName), Resolved);
+        if (Comm.Rank == 0) ConfigFile.Save(Path.Combine(OutDir, ConfigFile.RunFileName), Resolved);
     }
 
     /// <summary>What a checkpoint holds after <paramref name="step"/> global steps.</summary>

@@ -1,8 +1,3 @@
-using SelfSup.Engine;
-using SelfSup.Methods;
-using SelfSup.Vision;
-using SelfSup.Vision.Transforms;
-
 namespace SelfSup.Training;
 
 /// <summary>Barlow Twins (Zbontar et al. 2021). Paper defaults from §4 and the official facebookresearch/barlowtwins code.</summary>

@@ -1,7 +1,3 @@
-using SelfSup.Engine;
-using SelfSup.Methods;
-using SelfSup.Vision;
-using SelfSup.Vision.Transforms;
 using static SelfSup.Vision.Transforms.ViewParts;
 
 namespace SelfSup.Training;

@@ -1,9 +1,3 @@
-using SelfSup.Engine;
-using SelfSup.Engine.Backbones;
-using SelfSup.Methods;
-using SelfSup.Vision;
-using SelfSup.Vision.Transforms;
-
 namespace SelfSup.Training;
 
 /// <summary>

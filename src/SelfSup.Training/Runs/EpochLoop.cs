@@ -3,7 +3,7 @@ namespace SelfSup.Training;
 /// <summary>What one epoch's steps did.</summary>
 /// <param name="Steps">Batches of the epoch done (including those done before a mid-epoch resume).</param>
 /// <param name="Skipped">Batches skipped for a non-finite loss or gradient (not in <paramref name="LossSum"/>).</param>
-/// <param name="Images">Images trained on by this process in this epoch.</param>
+/// <param name="Images">Images trained on in this epoch, over all ranks.</param>
 /// <param name="Stopped">The run stopped within the epoch (<see cref="EpochLoop.StopAfterStep"/>), its state saved.</param>
 public sealed record EpochSteps(double LossSum, int Steps, int Skipped, int Images, float Lr, double Seconds, bool Stopped)
 {
@@ -67,7 +67,7 @@ public sealed class EpochLoop(TrainingRun run, NonFiniteGuard guard, VerifiedChe
                 if (guard.WeightProblem() is { } overflow) throw Diverged(overflow, where, saves.LastGood);
                 method.AfterStep(step, run.TotalSteps);
                 report?.Step(step, value, lr);
-                lossSum += value; images += batch.Count;
+                lossSum += value; images += batch.Count * run.Comm.Size;                // every rank's shard is this size
             }
             steps++;
             double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;

@@ -7,16 +7,8 @@ namespace SelfSup.Distributed;
 /// </summary>
 public interface ICommunicator : Engine.IProcessGroup, IDisposable
 {
-    /// <summary>This process's index, 0 ≤ Rank &lt; Size; rank 0 writes the run folder.</summary>
-    int Rank { get; }
-    // Size (processes in the job, the world size) and AllReduceSum of doubles come from Engine.IProcessGroup.
-
-    /// <summary>Every rank's <paramref name="values"/> replaced by the element-wise sum over ranks.</summary>
-    void AllReduceSum(Span<float> values);
-
-    /// <summary>The concatenation, in rank order, of every rank's <paramref name="mine"/> (all of one length) into
-    /// <paramref name="all"/> (Size × that length).</summary>
-    void AllGather(ReadOnlySpan<float> mine, Span<float> all);
+    // Size (processes in the job, the world size), Rank (rank 0 writes the run folder), the sums and the gather come
+    // from Engine.IProcessGroup.
 
     /// <summary><paramref name="values"/> on every rank set to rank <paramref name="root"/>'s.</summary>
     void Broadcast(Span<float> values, int root = 0);

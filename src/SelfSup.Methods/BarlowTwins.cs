@@ -35,7 +35,7 @@ public sealed class BarlowTwins : SslMethod
         CheckViews(views, indices, 2);
         var z1 = projector.Forward(backbone.Forward(views[0]));                 // (N, D)
         var z2 = projector.Forward(backbone.Forward(views[1]));                 // (N, D)
-        return BarlowTwinsLoss.Loss(z1, z2, o.Lambda);                          // scalar
+        return BarlowTwinsLoss.Loss(z1, z2, o.Lambda, Group);                   // scalar, over the global batch
     }
 
 }

@@ -20,7 +20,8 @@ public sealed record DenseClKeys(Tensor Global, Tensor Grid, Tensor PooledGrid, 
 /// match[i] = argmax_j cos(f_q(x_q)_i, f_k(x_k)_j)               on the backbone maps (§3.3)
 /// L = (1−λ)·InfoNCE(q, k, queue) + λ·InfoNCE(r_i, t_match[i], queue2)
 /// </code>
-/// Keys use shuffling BN (<see cref="SplitBatchNorm"/>), the query G-group BN, as <see cref="MoCo"/>. After the step:
+/// Keys use shuffling BN (<see cref="SplitBatchNorm"/>), the query G-group BN, as <see cref="MoCo"/> (across ranks too,
+/// every rank's keys enqueued). After the step:
 /// θ_k ← m·θ_k + (1−m)·θ_q, then k enters the global queue and normalise(mean_s of the dense key projection) enters the
 /// dense queue (the official k2 = normalize(avgpool2(mlp2(x)))). λ is 0 for the first LossLambdaWarmupSteps iterations.
 /// State-dict: "backbone.", "neck." (query), "key.backbone.", "key.neck."; extra state "queue", "queue_ptr",
@@ -76,8 +77,8 @@ public sealed class DenseCl : SslMethod
     public override Tensor Loss(IReadOnlyList<Tensor> views, int[] indices)
     {
         CheckViews(views, indices, 2);
-        globalQueue.CheckBatchSize(views[0].Shape[0]);
-        var maps = SplitBatchNorm.Forward(query, views[0], o.BnSplits);        // (N, F, h, w) query backbone maps
+        globalQueue.CheckBatchSize(views[0].Shape[0] * WorldSize);              // every rank's keys are enqueued
+        var maps = SplitBatchNorm.Forward(query, views[0], o.BnSplits, Group);        // (N, F, h, w) query backbone maps
         var p = query.Neck.Project(maps);
         var q = Ops.Normalize(p.Global, 1);                                     // (N, D)
         var r = Ops.Normalize(p.Grid, 1);                                       // (N, D, S)
@@ -94,7 +95,7 @@ public sealed class DenseCl : SslMethod
     public DenseClKeys Keys(Tensor x)
     {
         using var _ = Grad.Disabled();
-        var maps = SplitBatchNorm.ShuffledForward(key, x, o.BnSplits, shuffleRng);   // (N, F, h, w) in batch order
+        var maps = SplitBatchNorm.ShuffledForward(key, x, o.BnSplits, shuffleRng, Group);   // (N, F, h, w) in batch order
         var p = key.Neck.Project(maps);                                         // per sample: same as projecting before the unshuffle
         return new(Ops.Normalize(p.Global, 1), Ops.Normalize(p.Grid, 1), Ops.Normalize(p.PooledGrid, 1), maps);
     }
@@ -104,8 +105,8 @@ public sealed class DenseCl : SslMethod
     {
         if (pendingKeys is null) return;
         MomentumEncoder.Update(from: query, to: key, o.Momentum);              // θ_k ← m·θ_k + (1−m)·θ_q
-        globalQueue.Enqueue(pendingKeys.Global);                               // (N, D)
-        denseQueue.Enqueue(pendingKeys.PooledGrid);                            // (N, D)
+        globalQueue.Enqueue(Ops.AllGather(pendingKeys.Global, Group));         // (W·N, D) every rank's keys
+        denseQueue.Enqueue(Ops.AllGather(pendingKeys.PooledGrid, Group));      // (W·N, D)
         pendingKeys = null;
         nextStep = step + 1;
     }

@@ -64,7 +64,7 @@ public sealed class InstDisc : SslMethod
         {
             var rows = NoiseRows(indices);                                      // (N, K+1) own row, then K noise rows
             var scores = Nce.Scores(f, v, rows, o.Temperature);                // (N, K+1) exp(vᵀf/τ)
-            float zNow = z > 0 ? z : (pendingZ = Nce.EstimateZ(scores, bank.Count)).Value;   // Eq. 6, first batch only
+            float zNow = z > 0 ? z : (pendingZ = Nce.EstimateZ(scores, bank.Count, Group)).Value;   // Eq. 6, first batch only
             loss = Nce.Loss(scores, zNow, bank.Count);                          // Eq. 5
         }
         if (o.ProximalLambda > 0)                                               // §3.3: λ‖v_i^(t) − v_i^(t−1)‖², v^(t) = f
@@ -76,29 +76,45 @@ public sealed class InstDisc : SslMethod
     }
 
     /// <summary>Column 0 the sample's own index, then K indices drawn uniformly from the bank (the official AliasMethod
-    /// over uniform probabilities; a draw may hit the sample itself, as there).</summary>
+    /// over uniform probabilities; a draw may hit the sample itself, as there). On several ranks every rank draws the
+    /// whole global batch's noise from its copy of the sampler and takes its shard's, so the draws are one process's.</summary>
     IntTensor NoiseRows(int[] indices)
     {
-        int k1 = o.NceK + 1;
-        var rows = new int[indices.Length * k1];
-        var replayed = NoiseOverride?.Invoke(indices).Data;                      // (B, K) or null
-        for (int b = 0; b < indices.Length; b++)
+        int k = o.NceK, k1 = k + 1, b = indices.Length, first = ShardIndex * b;
+        var noise = NoiseOverride?.Invoke(indices).Data                         // (B, K) replayed, or drawn:
+                    ?? Draws(b * WorldSize * k)[(first * k)..((first + b) * k)];
+        var rows = new int[b * k1];
+        for (int i = 0; i < b; i++)
         {
-            rows[b * k1] = indices[b];
-            for (int j = 1; j < k1; j++) rows[b * k1 + j] = replayed?[b * o.NceK + j - 1] ?? noiseRng.NextInt(bank.Count);
+            rows[i * k1] = indices[i];
+            for (int j = 1; j < k1; j++) rows[i * k1 + j] = noise[i * k + j - 1];
         }
-        return new IntTensor(rows, indices.Length, k1);
+        return new IntTensor(rows, b, k1);
     }
 
-    /// <summary>Bank write v_i ← normalise(m·v_i + (1−m)·f_i) for this batch; fixes Z after the first batch.</summary>
+    int[] Draws(int count)
+    {
+        var draws = new int[count];
+        for (int i = 0; i < count; i++) draws[i] = noiseRng.NextInt(bank.Count);
+        return draws;
+    }
+
+    /// <summary>Bank write v_i ← normalise(m·v_i + (1−m)·f_i) for this batch — every rank's rows, so the banks stay
+    /// identical; fixes Z after the first batch.</summary>
     public override void AfterStep(int step, int totalSteps)
     {
         if (pending is not var (indices, features)) return;
-        bank.Update(indices, features, o.BankMomentum);
+        bank.Update(GatherIndices(indices), Ops.AllGather(features, Group), o.BankMomentum);   // (W·B) rows, (W·B, 128)
         if (pendingZ is float estimate && z <= 0) z = estimate;
         pending = null; pendingZ = null;
     }
 
+    int[] GatherIndices(int[] indices)
+    {
+        if (WorldSize == 1) return indices;
+        var all = Ops.AllGather(Tensor.From([.. indices.Select(i => (float)i)]), Group).ToArray();   // exact below 2²⁴
+        return [.. all.Select(v => (int)v)];
+    }
 
     public override StateDict ExtraState()
     {

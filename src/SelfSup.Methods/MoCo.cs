@@ -12,7 +12,9 @@ namespace SelfSup.Methods;
 /// (shuffling BN, see <see cref="SplitBatchNorm"/>); the query is also normalised in G groups, as on G devices and in the
 /// official CIFAR demo. After the step: θ_k ← m·θ_k + (1−m)·θ_q, then the keys are enqueued. (The official code does
 /// both inside the next forward — the update before computing keys, the enqueue after the logits — which is the same
-/// sequence.) State-dict: "backbone.", "head." (query), "key.backbone.", "key.head."; extra state "queue", "queue_ptr".
+/// sequence.) On several ranks the groups are spread over them and the keys of every rank enqueued, as the official
+/// multi-GPU code (<see cref="SplitBatchNorm.ShuffledForward"/>), so each rank's queue is the same.
+/// State-dict: "backbone.", "head." (query), "key.backbone.", "key.head."; extra state "queue", "queue_ptr".
 /// </summary>
 public sealed class MoCo : SslMethod
 {
@@ -55,8 +57,8 @@ public sealed class MoCo : SslMethod
     public override Tensor Loss(IReadOnlyList<Tensor> views, int[] indices)
     {
         CheckViews(views, indices, 2);
-        queue.CheckBatchSize(views[0].Shape[0]);
-        var q = Ops.Normalize(SplitBatchNorm.Forward(query, views[0], o.BnSplits), 1);   // (N, D) queries
+        queue.CheckBatchSize(views[0].Shape[0] * WorldSize);                    // every rank's keys are enqueued
+        var q = Ops.Normalize(SplitBatchNorm.Forward(query, views[0], o.BnSplits, Group), 1);   // (N, D) queries
         var k = Keys(views[1]);                                                 // (N, D) keys, no gradient
         pendingKeys = k;
         return InfoNce.WithQueue(q, k, queue.Keys, o.Temperature);              // logits (N, 1+K), positive at 0
@@ -66,7 +68,7 @@ public sealed class MoCo : SslMethod
     public Tensor Keys(Tensor x)
     {
         using var _ = Grad.Disabled();
-        return Ops.Normalize(SplitBatchNorm.ShuffledForward(key, x, o.BnSplits, shuffleRng), 1);
+        return Ops.Normalize(SplitBatchNorm.ShuffledForward(key, x, o.BnSplits, shuffleRng, Group), 1);
     }
 
     /// <summary>Momentum update of the key encoder (constant m), then enqueue this batch's keys.</summary>
@@ -74,7 +76,7 @@ public sealed class MoCo : SslMethod
     {
         if (pendingKeys is null) return;
         MomentumEncoder.Update(from: query, to: key, o.Momentum);              // θ_k ← m·θ_k + (1−m)·θ_q
-        queue.Enqueue(pendingKeys);                                            // oldest N keys replaced
+        queue.Enqueue(Ops.AllGather(pendingKeys, Group));                      // oldest W·N keys replaced by every rank's
         pendingKeys = null;
     }
 

@@ -58,7 +58,7 @@ public sealed class MoCoV3 : SslMethod
         var k1 = Keys(views[0]);                                                // (N, D) f_k(x₁), no gradient
         var k2 = Keys(views[1]);                                                // (N, D) f_k(x₂)
         stepPending = true;
-        return MoCoV3Loss.Symmetric(q1, q2, k1, k2, o.Temperature);             // ctr(q₁, k₂) + ctr(q₂, k₁)
+        return MoCoV3Loss.Symmetric(q1, q2, k1, k2, o.Temperature, Group);      // ctr(q₁, k₂) + ctr(q₂, k₁), keys of every rank
     }
 
     /// <summary>k = f_k(x) outside autograd (train-mode BN, not normalised): (N, C, H, W) → (N, D).</summary>

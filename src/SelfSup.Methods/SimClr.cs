@@ -35,7 +35,7 @@ public sealed class SimClr : SslMethod
         int n = views[0].Shape[0];
         var x = Ops.Cat([views[0], views[1]], 0);                               // (2N, C, H, W) both views in one batch
         var z = head.Forward(backbone.Forward(x));                              // (2N, D)  z = g(f(x)); BN sees all 2N
-        return NtXent.Loss(z.Narrow(0, 0, n), z.Narrow(0, n, n), o.Temperature);   // scalar
+        return NtXent.Loss(z.Narrow(0, 0, n), z.Narrow(0, n, n), o.Temperature, Group);   // scalar; negatives from every rank
     }
 
 }

@@ -34,6 +34,19 @@ public abstract class SslMethod : Module
     /// <paramref name="totalSteps"/>, for momentum schedules. Does nothing if no loss was computed since the last call.</summary>
     public virtual void AfterStep(int step, int totalSteps) { }
 
+    /// <summary>The ranks of a data-parallel job (null for one process): each rank's <see cref="Loss"/> gets its shard
+    /// of the global batch, and what couples samples beyond batch norm goes through the group as the papers' multi-device
+    /// code does — SimCLR's and MoCo v3's negatives from every rank, MoCo's and DenseCL's shuffling BN across ranks and
+    /// keys enqueued from the whole batch, Barlow Twins' correlation over the whole batch, InstDisc's bank written with
+    /// every rank's features — so that W ranks of batch B take the steps one process takes with batch W·B.</summary>
+    public IProcessGroup? Group { get; set; }
+
+    /// <summary>Processes whose shards make the global batch (1 without a <see cref="Group"/>).</summary>
+    protected int WorldSize => Group?.Size ?? 1;
+
+    /// <summary>This process's shard: rows [Rank·B, (Rank+1)·B) of the global batch.</summary>
+    protected int ShardIndex => Group?.Rank ?? 0;
+
     /// <summary>Parameters the optimiser updates, by state-dict name: those that require gradients (momentum encoders and
     /// frozen parts do not; banks and queues are not parameters).</summary>
     public virtual IEnumerable<(string Name, Tensor Param)> OptimizerParameters() => NamedTrainableParameters();

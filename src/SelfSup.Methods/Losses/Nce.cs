@@ -58,12 +58,15 @@ public static class Nce
         });
     }
 
-    /// <summary>Z = n·mean(scores) (Eq. 6, Monte-Carlo over the batch's positive and noise scores), as a plain number.</summary>
-    public static float EstimateZ(Tensor scores, int datasetSize)
+    /// <summary>Z = n·mean(scores) (Eq. 6, Monte-Carlo over the batch's positive and noise scores), as a plain number;
+    /// with a group, the mean over every process's scores (the global batch's).</summary>
+    public static float EstimateZ(Tensor scores, int datasetSize, IProcessGroup? group = null)
     {
         double sum = 0;
         foreach (var s in scores.ToArray()) sum += s;
-        return (float)(sum / scores.Numel * datasetSize);
+        Span<double> total = [sum, scores.Numel];
+        group?.AllReduceSum(total);
+        return (float)(total[0] / total[1] * datasetSize);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ public sealed class BarlowTwinsRecipe : MethodRecipe
 {
     public override string Name => BarlowTwins.MethodName;
     public override string Citation => "Zbontar et al. 2021, Barlow Twins: Self-Supervised Learning via Redundancy Reduction (ICML)";
+    public override bool GlobalBatchNorm => true;
     public override string Summary =>
         "cross-correlation of batch-standardised 8192-d projections pushed to the identity, λ 0.0051 off-diagonal, LARS";
 

@@ -7,6 +7,7 @@ public sealed class ByolRecipe : MethodRecipe
 {
     public override string Name => Byol.MethodName;
     public override string Citation => "Grill et al. 2020, Bootstrap Your Own Latent: A New Approach to Self-Supervised Learning (NeurIPS)";
+    public override bool GlobalBatchNorm => true;
     public override string Summary =>
         "online predictor regresses a moving-average target's projection (τ 0.996 → 1, cosine), 2 − 2·cos both ways, no negatives, LARS";
 

@@ -6,6 +6,8 @@ public sealed class DenseClRecipe : MethodRecipe
 {
     public override string Name => DenseCl.MethodName;
     public override string Citation => "Wang et al. 2021, Dense Contrastive Learning for Self-Supervised Visual Pre-Training (CVPR)";
+    public override bool ShufflesBatchNorm => true;
+    public override MethodOptions WithBnSplits(MethodOptions options, int splits) => OptionsOf<DenseClOptions>(options) with { BnSplits = splits };
     public override string Summary =>
         "MoCo v2 + dense 1×1-conv head; positives by argmax of backbone-feature similarity, two queues, (1−λ)·global + λ·dense, λ 0.5";
 

@@ -36,6 +36,19 @@ public abstract class MethodRecipe
     /// <summary>The options for batch size <paramref name="batch"/> (e.g. a queue rounded to a multiple of it).</summary>
     public virtual MethodOptions ForBatch(MethodOptions options, int batch) => options;
 
+    /// <summary>Whether the paper's multi-device code normalises batch norm over the global batch (SyncBN: SimCLR's global
+    /// BN, BYOL's and Barlow Twins' and MoCo v3's converted layers); on several ranks such a recipe synchronises batch norm
+    /// without <c>--sync-bn</c>.</summary>
+    public virtual bool GlobalBatchNorm => false;
+
+    /// <summary>Whether batch norm is the method's own per-device mechanism (MoCo's and DenseCL's shuffling BN), which
+    /// <c>--sync-bn</c> would undo.</summary>
+    public virtual bool ShufflesBatchNorm => false;
+
+    /// <summary>The options with shuffling BN in <paramref name="splits"/> groups (only where <see cref="ShufflesBatchNorm"/>).</summary>
+    public virtual MethodOptions WithBnSplits(MethodOptions options, int splits) =>
+        throw new ArgumentException($"--bn-splits applies to {string.Join(", ", MethodRecipes.All.Where(r => r.ShufflesBatchNorm).Select(r => r.Name).Distinct())} only, not {Name}");
+
     /// <summary>Whether <c>--head-layers</c> applies (SimCLR v1/v2 heads).</summary>
     public virtual bool HasHeadLayers => false;
 

@@ -16,6 +16,8 @@ public sealed class MoCoRecipe : MethodRecipe
     public override string Citation => v2
         ? "Chen et al. 2020, Improved Baselines with Momentum Contrastive Learning (arXiv:2003.04297)"
         : "He et al. 2020, Momentum Contrast for Unsupervised Visual Representation Learning (CVPR)";
+    public override bool ShufflesBatchNorm => true;
+    public override MethodOptions WithBnSplits(MethodOptions options, int splits) => OptionsOf<MoCoOptions>(options) with { BnSplits = splits };
     public override string Summary => v2
         ? "MoCo v1 + 2-layer MLP head, τ 0.2, blur augmentation, cosine lr"
         : "momentum key encoder (m 0.999), FIFO queue of 65536 keys, InfoNCE τ 0.07, shuffling BN over 8 splits";

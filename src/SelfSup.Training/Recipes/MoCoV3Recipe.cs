@@ -9,6 +9,7 @@ public sealed class MoCoV3Recipe : MethodRecipe
 {
     public override string Name => MoCoV3.MethodName;
     public override string Citation => "Chen, Xie & He 2021, An Empirical Study of Training Self-Supervised Vision Transformers (ICCV)";
+    public override bool GlobalBatchNorm => true;
     public override string Summary =>
         "base encoder + predictor vs a momentum encoder (m 0.99 → 1, cosine), in-batch negatives, symmetric InfoNCE ×2τ; ResNet: LARS τ 1.0, ViT: AdamW τ 0.2, frozen patch projection";
 

@@ -7,6 +7,7 @@ public sealed class SimClrRecipe : MethodRecipe
 {
     public override string Name => SimClr.MethodName;
     public override string Citation => "Chen et al. 2020, A Simple Framework for Contrastive Learning of Visual Representations (ICML)";
+    public override bool GlobalBatchNorm => true;
     public override string Summary => "NT-Xent over 2N views (2N−2 negatives), 2-layer projection head with BN, LARS, warmup + cosine";
 
     /// <summary>τ 0.1; LARS, lr 0.3·B/256 (or 0.075·√B with <see cref="WithSqrtScaling"/>), wd 1e-6, 10-epoch warmup, cosine,

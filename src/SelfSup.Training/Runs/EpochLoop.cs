@@ -66,6 +66,7 @@ public sealed class EpochLoop(TrainingRun run, NonFiniteGuard guard, VerifiedChe
                 optimizer.Step();
                 if (guard.WeightProblem() is { } overflow) throw Diverged(overflow, where, saves.LastGood);
                 method.AfterStep(step, run.TotalSteps);
+                hooks.StepTaken(method, step);
                 report?.Step(step, value, lr);
                 lossSum += value; images += batch.Count * run.Comm.Size;                // every rank's shard is this size
             }

@@ -37,6 +37,9 @@ public sealed class Recipe
     /// <summary>Ranks of the job (mpirun -np); the lr is scaled for the global batch.</summary>
     public int WorldSize { get; init; } = 1;
     public required float Lr { get; init; }
+    /// <summary>Whether batch norm is synchronised over the ranks: <c>--sync-bn</c>, or the method's paper does it
+    /// (<see cref="MethodRecipe.GlobalBatchNorm"/>); one process has nothing to synchronise.</summary>
+    public bool SyncBn => WorldSize > 1 && (Options.SyncBn || Method.GlobalBatchNorm);
 
     /// <summary>Builds the method with this run's options; <paramref name="rng"/> initialises it.</summary>
     public SslMethod CreateMethod(Generator rng) => Method.Create(MethodOptions, rng, Train.Count);
@@ -51,6 +54,7 @@ public sealed class Recipe
         ArgumentOutOfRangeException.ThrowIfLessThan(worldSize, 1);
         var method = MethodRecipes.Get(o.Method);
         if (o.HeadLayers is int layers) method.WithHeadLayers(method.Small().Method, layers);      // checked before the data is read
+        if (o.BnSplits is int bnSplits) method.WithBnSplits(method.Small().Method, bnSplits);
         var parsed = DataSpec.Parse(o.Data, o.Strict ? BadFilePolicy.Fail : BadFilePolicy.Skip);
         foreach (var split in new[] { parsed.Train, parsed.Test })
             if (split is FolderDataset folder) folder.MaxPixels = o.MaxImagePixels;
@@ -84,7 +88,10 @@ public sealed class Recipe
         int batch = o.BatchSize ?? recipe.BatchSize;
         if (batch < 2) throw new ArgumentException($"--batch-size must be at least 2, not {batch}");
         if (o.HeadLayers is int headLayers) methodOptions = method.WithHeadLayers(methodOptions, headLayers);
-        methodOptions = method.ForBatch(methodOptions, batch);
+        if (o.BnSplits is int splits) methodOptions = method.WithBnSplits(methodOptions, splits);
+        methodOptions = method.ForBatch(methodOptions, batch * worldSize);     // a queue holds every rank's keys
+        if (o.SyncBn && method.ShufflesBatchNorm && worldSize > 1)
+            throw new ArgumentException($"--sync-bn would undo {method.Name}'s shuffling BN (per-rank statistics of shuffled keys, --bn-splits); leave it out");
         int epochs = o.Epochs ?? recipe.Epochs;
         if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, not {epochs}");
         return new Recipe

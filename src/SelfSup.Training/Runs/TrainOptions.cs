@@ -25,6 +25,9 @@ public sealed record TrainOptions
     [Positive] public float? Lr { get; init; }
     /// <summary>SimCLR's projection-head depth: 2 (SimCLR) or 3 (SimCLR v2); null: the method's default.</summary>
     public int? HeadLayers { get; init; }
+    /// <summary>MoCo's and DenseCL's shuffling BN: batch-norm groups over the global batch, the devices of the official
+    /// code (a multiple of the ranks under mpirun, each rank running its share); null: the recipe's (8).</summary>
+    [AtLeast(1)] public int? BnSplits { get; init; }
     /// <summary>Run folder (checkpoints, metrics.csv, config.yaml); null: runs/METHOD-TIME.</summary>
     [RunControl] public string? Out { get; init; }
     /// <summary>Continue a run: "auto" takes the newest valid checkpoint in <see cref="Out"/> made with the same options,
@@ -53,9 +56,13 @@ public sealed record TrainOptions
     /// <summary>Megabytes of decoded folder images kept in memory between epochs (training split; a quarter of it for the
     /// test split); 0 decodes every image every epoch.</summary>
     [RunControl, AtLeast(0)] public int CacheMb { get; init; } = 2048;
-    /// <summary>Under mpirun: batch norm over the global batch (SyncBN) instead of each rank's shard; needed for several
-    /// ranks to train as one process with the whole batch would.</summary>
+    /// <summary>Under mpirun: batch norm over the global batch (SyncBN) instead of each rank's shard, as one process with
+    /// the whole batch would. SimCLR, BYOL, Barlow Twins and MoCo v3 do it without asking (their papers do); MoCo and
+    /// DenseCL refuse it (their shuffling BN is per-device on purpose).</summary>
     public bool SyncBn { get; init; }
+    /// <summary>Under mpirun: after every step, check that every rank holds the same parameters, queue, bank and
+    /// generators as rank 0 (a hash of each), stopping at the first step where one differs. For tests and debugging.</summary>
+    [RunControl] public bool CheckReplicas { get; init; }
     /// <summary>Stop at the first unreadable file or folder passed over (a FIFO, a link already listed, no permission)
     /// instead of skipping it with a warning.</summary>
     [RunControl] public bool Strict { get; init; }

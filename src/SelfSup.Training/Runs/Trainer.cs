@@ -31,7 +31,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
 
         var guard = new NonFiniteGuard(run.Method, run.Optimizer, o.SkipNonfinite);
         using var saves = new VerifiedCheckpoints(run.Point?.Path, run.StartStep);
-        var loop = new EpochLoop(run, guard, saves, report, log, new DataParallel(Comm, run.Method)) { StopAfterStep = StopAfterStep };
+        var loop = new EpochLoop(run, guard, saves, report, log, new DataParallel(Comm, run.Method, run.Recipe.Options.CheckReplicas, run.Recipe.SyncBn || run.Recipe.Method.ShufflesBatchNorm)) { StopAfterStep = StopAfterStep };
         var end = report is null ? null : new EpochEnd(run, metrics, report, saves, log);
         double loss = run.Point?.LastEpochLoss ?? double.NaN;
         KnnResult? knn = null;
@@ -59,6 +59,6 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
                       $"{recipe.Epochs} epochs of {run.StepsPerEpoch} steps → {run.OutDir}");
         if (Comm.Size > 1)
             log.WriteLine($"data parallel: {Comm.Size} ranks × batch {recipe.BatchSize} = global batch {Comm.Size * recipe.BatchSize} " +
-                          $"(lr for the global batch){(o.SyncBn ? ", batch norm synchronised" : ", batch norm per rank (--sync-bn to synchronise)")}");
+                          $"(lr for the global batch){(recipe.SyncBn ? ", batch norm synchronised" : recipe.Method.ShufflesBatchNorm ? ", shuffling BN across ranks" : ", batch norm per rank (--sync-bn to synchronise)")}");
     }
 }

@@ -54,7 +54,8 @@ public sealed class TrainingRun : IDisposable
         LastPath = Path.Combine(OutDir, "last.safetensors");
         Rng = new Generator(o.Seed);
         Method = recipe.CreateMethod(Rng);
-        if (o.SyncBn)
+        if (Comm.Size > 1) Method.Group = Comm;                                         // the methods' cross-rank exchanges
+        if (recipe.SyncBn)
             foreach (var (_, module) in Method.NamedModules())
                 if (module is BatchNorm bn) bn.Group = Comm;
         ParameterBroadcast.FromRoot(Comm, Method);

@@ -10,7 +10,10 @@ public class SyncBatchNormPathTests
     sealed class OneOfTwo : IProcessGroup
     {
         public int Size => 2;                                                    // forces the synced path
+        public int Rank => 0;
         public void AllReduceSum(Span<double> values) { }                        // …over this process alone
+        public void AllReduceSum(Span<float> values) { }
+        public void AllGather(ReadOnlySpan<float> mine, Span<float> all) => throw new NotSupportedException();
     }
 
     [Theory]

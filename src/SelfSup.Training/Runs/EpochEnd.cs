@@ -7,8 +7,10 @@ namespace SelfSup.Training;
 /// What follows each epoch: the kNN monitor (every <c>--knn-every</c> epochs and after the last), a metrics.csv row, the
 /// report, and the epoch's checkpoint with last.safetensors (staged; committed by the next batch, or at once when no
 /// batch follows). Also what a resumed run that finds its work done owes the user: the final state and result.
+/// Every rank of a data-parallel run takes part in the kNN monitor (each extracts its shard of the features); only the
+/// rank with the <paramref name="report"/> (rank 0) writes.
 /// </summary>
-public sealed class EpochEnd(TrainingRun run, MetricsCsv metrics, RunReporter report, VerifiedCheckpoints saves, TextWriter log)
+public sealed class EpochEnd(TrainingRun run, MetricsCsv metrics, RunReporter? report, VerifiedCheckpoints saves, TextWriter log)
 {
     /// <summary>Finishes epoch <paramref name="epoch"/> (0-based) after <paramref name="steps"/>; returns its mean loss and
     /// the newest kNN result (this epoch's when the monitor ran, else <paramref name="knn"/>).</summary>
@@ -25,6 +27,7 @@ public sealed class EpochEnd(TrainingRun run, MetricsCsv metrics, RunReporter re
             log.WriteLine($"epoch {epoch + 1}: loss {loss:F4}, kNN top-1 {knn.Top1:P2} top-5 {knn.Top5:P2}");
         }
         else log.WriteLine($"epoch {epoch + 1}: loss {loss:F4}");
+        if (report is null) return (loss, knn);                                         // a rank that writes nothing
         double? top1 = monitor ? knn?.Top1 : null, top5 = monitor ? knn?.Top5 : null;
         metrics.Append(epoch + 1, step, loss, steps.Lr, top1, top5, steps.Images / steps.Seconds, steps.Seconds);
         report.Epoch(epoch + 1, step, loss, steps.Lr, top1, top5, steps.Images / steps.Seconds);
@@ -38,7 +41,7 @@ public sealed class EpochEnd(TrainingRun run, MetricsCsv metrics, RunReporter re
     /// the killed process may not have reported runs on its weights, so "done" always means the final state and result.</summary>
     public KnnResult? FinishCompletedRun(ResumePoint point)
     {
-        if (Path.GetFullPath(point.Path) != Path.GetFullPath(run.LastPath))
+        if (report is not null && Path.GetFullPath(point.Path) != Path.GetFullPath(run.LastPath))
         {
             AtomicFile.Write(run.LastPath, to => { using var from = File.OpenRead(point.Path); from.CopyTo(to); });
             log.WriteLine($"resume: the run was complete; {Path.GetFileName(run.LastPath)} is now {Path.GetFileName(point.Path)} (step {point.Step})");
@@ -54,6 +57,6 @@ public sealed class EpochEnd(TrainingRun run, MetricsCsv metrics, RunReporter re
         var (o, data) = (run.Recipe.Options, run.Recipe.Data);
         if (data.Test is not { } test || test.Label(0) < 0) return null;
         return Evaluation.Knn(run.Method.Backbone, data.Train, test, run.Recipe.EvalView, o.KnnK, o.KnnTemperature, o.KnnTrainLimit,
-            o.LoaderThreads, log, report.Features);
+            o.LoaderThreads, log, report is null ? null : report.Features, run.Comm);
     }
 }

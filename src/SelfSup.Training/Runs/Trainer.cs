@@ -32,7 +32,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         var guard = new NonFiniteGuard(run.Method, run.Optimizer, o.SkipNonfinite);
         using var saves = new VerifiedCheckpoints(run.Point?.Path, run.StartStep);
         var loop = new EpochLoop(run, guard, saves, report, log, new DataParallel(Comm, run.Method, run.Recipe.Options.CheckReplicas, run.Recipe.SyncBn || run.Recipe.Method.ShufflesBatchNorm)) { StopAfterStep = StopAfterStep };
-        var end = report is null ? null : new EpochEnd(run, metrics, report, saves, log);
+        var end = new EpochEnd(run, metrics, report, saves, log);
         double loss = run.Point?.LastEpochLoss ?? double.NaN;
         KnnResult? knn = null;
         for (int epoch = run.StartStep / run.StepsPerEpoch; epoch < recipe.Epochs; epoch++)
@@ -40,13 +40,12 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
             var steps = loop.Run(epoch, loss);
             if (steps.Stopped) return new TrainResult(o.Method, epoch, steps.MeanLoss, null, null, run.LastPath, Elapsed());
             bool stopped = StopAfterStep > 0 && (epoch + 1) * run.StepsPerEpoch >= StopAfterStep;
-            if (end is null) loss = steps.MeanLoss;                                     // ranks but 0 write nothing
-            else (loss, knn) = end.Finish(epoch, steps, knn, final: stopped || epoch + 1 == recipe.Epochs);
+            (loss, knn) = end.Finish(epoch, steps, knn, final: stopped || epoch + 1 == recipe.Epochs);
             loop.Saved();
             if (stopped && epoch + 1 < recipe.Epochs)
                 return new TrainResult(o.Method, epoch + 1, loss, knn?.Top1, knn?.Top5, run.LastPath, Elapsed());
         }
-        if (run.Point is { } point && run.StartStep == run.TotalSteps && end is not null) knn = end.FinishCompletedRun(point);
+        if (run.Point is { } point && run.StartStep == run.TotalSteps) knn = end.FinishCompletedRun(point);
         return new TrainResult(o.Method, recipe.Epochs, loss, knn?.Top1, knn?.Top5, run.LastPath, Elapsed());
     }
 

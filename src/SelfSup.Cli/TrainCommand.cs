@@ -26,7 +26,7 @@ static class TrainCommand
         try { options = OptionTable.Build(settings); }
         catch (ArgumentException e) { throw new UsageException($"train: {e.Message}"); }
 
-        using var comm = Distributed.MpiCommunicator.Launched ? new Distributed.MpiCommunicator() : (Distributed.ICommunicator)Distributed.SingleProcess.Instance;
+        using var comm = Distributed.MpiCommunicator.Launched ? new Distributed.MpiCommunicator(TimeSpan.FromSeconds(options.RankTimeout)) : (Distributed.ICommunicator)Distributed.SingleProcess.Instance;
         TrainResult result;
         try
         {

@@ -11,6 +11,15 @@ public static class ParameterBroadcast
     {
         if (comm.Size == 1) return;
         foreach (var (_, p) in module.NamedParameters()) BroadcastTensor(comm, p, root);
+        BuffersFromRoot(comm, module, root);
+    }
+
+    /// <summary>The buffers alone, as torch DDP's broadcast_buffers does: per-rank batch norm leaves each rank its own
+    /// running statistics (training never reads them), and whatever evaluates the model in eval mode on several ranks must
+    /// use rank 0's, the ones its checkpoint holds.</summary>
+    public static void BuffersFromRoot(ICommunicator comm, Module module, int root = 0)
+    {
+        if (comm.Size == 1) return;
         foreach (var (name, entry) in module.NamedBuffers())
         {
             if (entry.Float is { } f) BroadcastTensor(comm, f, root);

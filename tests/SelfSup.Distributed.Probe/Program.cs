@@ -8,14 +8,16 @@ namespace SelfSup.Distributed.Probe;
 /// <c>rank R of N: CASE v0 v1 …</c> (the values each rank holds afterwards). Each rank's input is a known function of
 /// its rank, so the tests know the right answer. <c>dotnet SelfSup.Distributed.Probe.dll CASE</c> with CASE one of
 /// allreduce, allgather, broadcast, gradients, broadcast-state, syncbn, barrier, fail-rank-1 (rank 1 aborts; the job must end,
-/// not hang).
+/// not hang), hang-rank-1 (rank 1 sleeps instead of joining a barrier; the other ranks, the last of them a second late,
+/// must give up after the timeout, a second argument in seconds, naming rank 1).
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
-        using var comm = new MpiCommunicator();
         string test = args.Length > 0 ? args[0] : "allreduce";
+        TimeSpan? timeout = args.Length > 1 ? TimeSpan.FromSeconds(double.Parse(args[1], CultureInfo.InvariantCulture)) : null;
+        using var comm = new MpiCommunicator(timeout);
         float[] result;
         switch (test)
         {
@@ -54,6 +56,17 @@ public static class Program
                     comm.Abort(3);
                 }
                 comm.Barrier();                                                     // rank 0 waits here
+                result = [];
+                break;
+            case "hang-rank-1":
+                if (comm.Rank == 1) Thread.Sleep(TimeSpan.FromMinutes(10));
+                if (comm.Rank == comm.Size - 1 && comm.Size > 2) Thread.Sleep(1000);  // the last one waits a second less
+                try { comm.Barrier(); }
+                catch (MpiTimeoutException e)
+                {
+                    Console.Error.WriteLine($"rank {comm.Rank}: {e.Message}");
+                    comm.Abort(4);
+                }
                 result = [];
                 break;
             default:

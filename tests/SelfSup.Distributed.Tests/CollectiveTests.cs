@@ -57,6 +57,22 @@ public class CollectiveTests
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
+    public void A_rank_that_hangs_is_named_by_every_other_rank_once_the_timeout_passes(int ranks)
+    {
+        var result = MpiRun.Run(ranks, Probe, Timeout, "hang-rank-1", "4");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), $"took {result.Elapsed.TotalSeconds:F0} s");
+        foreach (int r in Enumerable.Range(0, ranks).Where(r => r != 1))               // the first to give up names rank 1 alone,
+            if (result.Stderr.Contains($"rank {r}: "))                                 // and so does any other that printed
+                Assert.Contains($"rank {r}: barrier #1 gave up after", result.Stderr);
+        var lines = result.Stderr.Split('\n').Where(l => l.Contains("gave up after")).ToArray();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, l => Assert.Contains("rank 1 never reached it", l));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
     public void Gradients_become_their_mean_over_ranks_bucket_by_bucket(int ranks)
     {
         float mean = (ranks + 1) / 2f;                                          // mean of rank + 1

@@ -29,6 +29,35 @@ internal static unsafe partial class MpiNative
     [LibraryImport(Library)] public static partial int MPI_Allreduce(void* send, void* receive, int count, nint type, nint op, nint comm);
     [LibraryImport(Library)] public static partial int MPI_Allgather(void* send, int sendCount, nint sendType,
         void* receive, int receiveCount, nint receiveType, nint comm);
+    [LibraryImport(Library)] public static partial int MPI_Comm_dup(nint comm, out nint copy);
+
+    // Non-blocking collectives (MPI 3.0), completed by polling MPI_Test, so a wait can have a deadline.
+    [LibraryImport(Library)] public static partial int MPI_Ibarrier(nint comm, out nint request);
+    [LibraryImport(Library)] public static partial int MPI_Ibcast(void* buffer, int count, nint type, int root, nint comm, out nint request);
+    [LibraryImport(Library)] public static partial int MPI_Iallreduce(void* send, void* receive, int count, nint type, nint op, nint comm, out nint request);
+    [LibraryImport(Library)] public static partial int MPI_Iallgather(void* send, int sendCount, nint sendType,
+        void* receive, int receiveCount, nint receiveType, nint comm, out nint request);
+    [LibraryImport(Library)] public static partial int MPI_Test(ref nint request, out int done, Status* status);
+
+    // Point-to-point on a duplicate of the world: the "still waiting" notes ranks exchange when a collective times out.
+    [LibraryImport(Library)] public static partial int MPI_Isend(void* buffer, int count, nint type, int destination, int tag, nint comm, out nint request);
+    [LibraryImport(Library)] public static partial int MPI_Iprobe(int source, int tag, nint comm, out int flag, Status* status);
+    [LibraryImport(Library)] public static partial int MPI_Recv(void* buffer, int count, nint type, int source, int tag, nint comm, Status* status);
+
+    public const int AnySource = -1;
+
+    /// <summary>libc's setenv: Open MPI reads its MCA parameters from the process environment in MPI_Init, which .NET's
+    /// Environment.SetEnvironmentVariable does not change on Linux.</summary>
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int setenv(string name, string value, int overwrite);
+
+    /// <summary>Open MPI's MPI_Status (mpi.h): the public fields, then the private count and cancelled flag.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Status
+    {
+        public int Source, Tag, Error, Cancelled;
+        public nuint Count;
+    }
 
     static readonly Lazy<nint> handle = new(() =>
     {
@@ -44,6 +73,7 @@ internal static unsafe partial class MpiNative
     public static nint CommWorld => Export("ompi_mpi_comm_world");
     public static nint Float => Export("ompi_mpi_float");
     public static nint Double => Export("ompi_mpi_double");
+    public static nint Long => Export("ompi_mpi_long");
     public static nint Byte => Export("ompi_mpi_byte");
     public static nint Sum => Export("ompi_mpi_op_sum");
     public static nint ErrorsReturn => Export("ompi_mpi_errors_return");

@@ -28,6 +28,7 @@ public static class CheckpointInfo
         ["epoch_loss_sum"] = v => Real(v, allowNaN: false),
         ["epoch_skipped"] = v => Integer(v, 0, int.MaxValue),      // batches of the unfinished epoch skipped (--skip-nonfinite)
         ["loss"] = v => Real(v, allowNaN: true),                   // NaN: no epoch finished yet
+        ["ranks"] = v => Integer(v, 1, 1 << 20),                   // the world size that trained it (mpirun -np)
     };
 
     /// <summary>Checks <paramref name="info"/> against the schema and against <paramref name="model"/> (the "model."

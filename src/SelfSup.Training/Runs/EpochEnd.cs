@@ -56,6 +56,7 @@ public sealed class EpochEnd(TrainingRun run, MetricsCsv metrics, RunReporter? r
     {
         var (o, data) = (run.Recipe.Options, run.Recipe.Data);
         if (data.Test is not { } test || test.Label(0) < 0) return null;
+        Distributed.ParameterBroadcast.BuffersFromRoot(run.Comm, run.Method.Backbone);   // rank 0's running statistics
         return Evaluation.Knn(run.Method.Backbone, data.Train, test, run.Recipe.EvalView, o.KnnK, o.KnnTemperature, o.KnnTrainLimit,
             o.LoaderThreads, log, report is null ? null : report.Features, run.Comm);
     }

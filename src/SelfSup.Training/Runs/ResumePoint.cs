@@ -16,12 +16,14 @@ public sealed record ResumePoint(string Path, CheckpointContent Content, int Ste
     /// <summary>The checkpoint <paramref name="request"/> names: "auto" the newest valid, matching checkpoint in
     /// <paramref name="outDir"/> (null when there is none: the run starts afresh), otherwise that file, which must be
     /// valid and match. Skipped files are reported on <paramref name="log"/>, one line each.</summary>
-    public static ResumePoint? Find(string request, string outDir, TrainOptions resolved, TextWriter log)
+    /// <param name="ranks">This run's world size: a checkpoint of another number of ranks qualifies when the global batch
+    /// (ranks × --batch-size) is the same, since the sampler, queue, bank and generators are global.</param>
+    public static ResumePoint? Find(string request, string outDir, TrainOptions resolved, int ranks, TextWriter log)
     {
         if (request != "auto")
         {
             var content = Checkpoint.Load(request, log);
-            if (Mismatch(content, resolved) is { } why) throw new InvalidDataException($"{request}: made with other options ({why}); not resumable by this run");
+            if (Mismatch(content, resolved, ranks) is { } why) throw new InvalidDataException($"{request}: made with other options ({why}); not resumable by this run");
             return new ResumePoint(request, content, StepOf(content, request));
         }
         var files = Directory.Exists(outDir)
@@ -38,7 +40,7 @@ public sealed record ResumePoint(string Path, CheckpointContent Content, int Ste
                 log.WriteLine($"resume: skipping {file.Name}: {e.Message}");
                 continue;
             }
-            if (Mismatch(content, resolved) is { } why) { refused ??= $"{file.Name}: made with other options ({why})"; continue; }
+            if (Mismatch(content, resolved, ranks) is { } why) { refused ??= $"{file.Name}: made with other options ({why})"; continue; }
             return new ResumePoint(file.FullName, content, StepOf(content, file.Name));
         }
         if (refused is not null) throw new InvalidDataException($"resume: no checkpoint in {outDir} matches this run; {refused}");
@@ -47,16 +49,28 @@ public sealed record ResumePoint(string Path, CheckpointContent Content, int Ste
     }
 
     /// <summary>Why <paramref name="c"/> cannot continue a run of <paramref name="resolved"/>, or null if it can.</summary>
-    static string? Mismatch(CheckpointContent c, TrainOptions resolved)
+    static string? Mismatch(CheckpointContent c, TrainOptions resolved, int ranks)
     {
         if (c.Info.GetValueOrDefault("method") != resolved.Method) return $"method: {c.Info.GetValueOrDefault("method")} vs {resolved.Method}";
         if (c.Info.GetValueOrDefault("data") != resolved.Data) return $"data: {c.Info.GetValueOrDefault("data")} vs {resolved.Data}";
         TrainOptions saved;
         try { saved = ConfigFile.Load(c.Info.GetValueOrDefault("config") ?? "", "checkpoint config"); }
         catch (Exception e) when (e is ArgumentException or InvalidDataException) { return $"its options are unreadable: {e.Message}"; }
+        int savedRanks = RanksOf(c);
+        if (savedRanks * saved.BatchSize == ranks * resolved.BatchSize) saved = saved with { BatchSize = resolved.BatchSize };
+        else if (savedRanks != ranks)
+            return $"global batch: {savedRanks} rank(s) × batch {saved.BatchSize} vs {ranks} × {resolved.BatchSize}; " +
+                   $"keep ranks × --batch-size at {savedRanks * saved.BatchSize}";
         var differences = OptionTable.Differences(saved, resolved);
         return differences.Count == 0 ? null : string.Join("; ", differences);
     }
+
+    /// <summary>The ranks that trained the checkpoint (1 for checkpoints older than the record).</summary>
+    static int RanksOf(CheckpointContent c) =>
+        int.TryParse(c.Info.GetValueOrDefault("ranks"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) && r >= 1 ? r : 1;
+
+    /// <summary>The ranks that trained this checkpoint.</summary>
+    public int Ranks => RanksOf(Content);
 
     static int StepOf(CheckpointContent c, string name) =>
         int.TryParse(c.Info.GetValueOrDefault("step"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s >= 0 ? s

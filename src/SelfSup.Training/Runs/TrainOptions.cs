@@ -63,6 +63,9 @@ public sealed record TrainOptions
     /// <summary>Under mpirun: after every step, check that every rank holds the same parameters, queue, bank and
     /// generators as rank 0 (a hash of each), stopping at the first step where one differs. For tests and debugging.</summary>
     [RunControl] public bool CheckReplicas { get; init; }
+    /// <summary>Under mpirun: seconds a rank waits in a collective for the others before the job ends, naming the ranks
+    /// that never came (hung or far behind; a rank that dies ends the job at once).</summary>
+    [RunControl, Positive] public double RankTimeout { get; init; } = Distributed.MpiCommunicator.DefaultTimeout.TotalSeconds;
     /// <summary>Stop at the first unreadable file or folder passed over (a FIFO, a link already listed, no permission)
     /// instead of skipping it with a warning.</summary>
     [RunControl] public bool Strict { get; init; }

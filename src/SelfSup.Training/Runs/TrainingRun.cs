@@ -74,17 +74,25 @@ public sealed class TrainingRun : IDisposable
         {
             if (Comm.Rank == 0) RemoveInterruptedSaves(log);
             Comm.Barrier();                                                             // before any rank reads the folder
-            Point = ResumePoint.Find(request, OutDir, Resolved, log);
+            Point = ResumePoint.Find(request, OutDir, Resolved, Comm.Size, log);
             if (Point is not null)
             {
                 if (Point.Step > TotalSteps) throw new InvalidDataException($"{Point.Path}: at step {Point.Step}, beyond this run's {TotalSteps} steps");
                 Point.Restore(Method, Optimizer, Rng);
+                if (Point.Ranks != Comm.Size)
+                    log.WriteLine($"resume: the checkpoint was trained by {Point.Ranks} rank(s), this run has {Comm.Size}; the global batch " +
+                                  $"({Comm.Size * Recipe.BatchSize}), sampler, queue and bank carry over" +
+                                  (PerRankBatchNorm(Point.Ranks) || PerRankBatchNorm(Comm.Size) ? "; batch norm's statistics come from a different share of the batch (per rank, no --sync-bn)" : ""));
                 log.WriteLine($"resume: continuing from step {Point.Step} (epoch {Point.Step / StepsPerEpoch + 1}, " +
                               $"batch {Point.Step % StepsPerEpoch}) of {Point.Path}");
             }
         }
         if (Comm.Rank == 0) ConfigFile.Save(Path.Combine(OutDir, ConfigFile.RunFileName), Resolved);
     }
+
+    /// <summary>Whether batch norm of a job of <paramref name="ranks"/> takes each rank's shard alone (neither synchronised
+    /// nor MoCo's shuffling BN, whose splits are of the global batch).</summary>
+    bool PerRankBatchNorm(int ranks) => ranks > 1 && !Recipe.Options.SyncBn && !Recipe.Method.GlobalBatchNorm && !Recipe.Method.ShufflesBatchNorm;
 
     /// <summary>What a checkpoint holds after <paramref name="step"/> global steps.</summary>
     /// <param name="epoch">Epochs finished.</param>
@@ -99,6 +107,7 @@ public sealed class TrainingRun : IDisposable
         {
             ["method"] = o.Method, ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture), ["step"] = step.ToString(CultureInfo.InvariantCulture),
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture), ["data"] = o.Data,
+            ["ranks"] = Comm.Size.ToString(CultureInfo.InvariantCulture),
             ["config"] = ConfigFile.Format(Resolved),
             ["backbone"] = BackboneSpec.From(Recipe.MethodOptions.Backbone, Recipe.ImageSize).ToJson(),
             ["rng"] = ResumePoint.FormatGenerator(Rng),

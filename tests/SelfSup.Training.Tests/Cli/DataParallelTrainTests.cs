@@ -38,7 +38,8 @@ public sealed class DataParallelTrainTests : IDisposable
         "--out", outDir, .. extra,
     ];
 
-    internal static CliRun.Result RunRanks(int ranks, string[] args, TimeSpan? timeout = null)
+    /// <summary>Starts `mpirun -np RANKS selfsup ARGS` on this machine's two cores, its output being read.</summary>
+    internal static (Process Process, Task<string> Stdout, Task<string> Stderr) StartRanks(int ranks, string[] args)
     {
         var info = CliRun.StartInfo(args);
         string[] launcher = ["--oversubscribe", "-np", $"{ranks}", "--mca", "btl", "self,vader,tcp", info.FileName];
@@ -46,12 +47,19 @@ public sealed class DataParallelTrainTests : IDisposable
         info.FileName = "mpirun";
         info.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";                       // CI runs as root; users' commands never need it
         info.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(2))) { process.Kill(entireProcessTree: true); Assert.Fail("mpirun did not end in time"); }
-        return new CliRun.Result(process.ExitCode, stdout.Result, stderr.Result);
+        var process = Process.Start(info)!;
+        return (process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
     }
+
+    /// <summary>The result of a job <see cref="StartRanks"/> started, once it ends (failing the test after the timeout).</summary>
+    internal static CliRun.Result Finish((Process Process, Task<string> Stdout, Task<string> Stderr) job, TimeSpan? timeout = null)
+    {
+        using var process = job.Process;
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(2))) { process.Kill(entireProcessTree: true); Assert.Fail("mpirun did not end in time"); }
+        return new CliRun.Result(process.ExitCode, job.Stdout.Result, job.Stderr.Result);
+    }
+
+    internal static CliRun.Result RunRanks(int ranks, string[] args, TimeSpan? timeout = null) => Finish(StartRanks(ranks, args), timeout);
 
     static double[] Losses(string outDir) =>
         [.. File.ReadLines(Path.Combine(outDir, "metrics.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[2], CultureInfo.InvariantCulture))];

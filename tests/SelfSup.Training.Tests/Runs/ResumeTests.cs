@@ -27,7 +27,7 @@ public class ResumeTests : IDisposable
 
     /// <summary>Every tensor of the two checkpoints (weights, BN statistics, optimiser buffers and step counts, queue or
     /// bank, generator states) equal bit for bit.</summary>
-    static void AssertSameState(string expected, string actual)
+    internal static void AssertSameState(string expected, string actual)
     {
         var a = Checkpoint.Load(expected); var b = Checkpoint.Load(actual);
         Assert.Equal(a.Info["step"], b.Info["step"]);

@@ -7,7 +7,7 @@ namespace SelfSup.Distributed.Probe;
 /// Runs one collective on every rank of an <c>mpirun</c> job and prints, per rank, one line the tests parse:
 /// <c>rank R of N: CASE v0 v1 …</c> (the values each rank holds afterwards). Each rank's input is a known function of
 /// its rank, so the tests know the right answer. <c>dotnet SelfSup.Distributed.Probe.dll CASE</c> with CASE one of
-/// allreduce, allgather, broadcast, gradients, broadcast-state, syncbn, barrier, fail-rank-1 (rank 1 aborts; the job must end,
+/// allreduce, allreduce-large, allgather, allgather-grad, broadcast, gradients, broadcast-state, syncbn, barrier, fail-rank-1 (rank 1 aborts; the job must end,
 /// not hang), hang-rank-1 (rank 1 sleeps instead of joining a barrier; the other ranks, the last of them a second late,
 /// must give up after the timeout, a second argument in seconds, naming rank 1).
 /// </summary>
@@ -25,9 +25,20 @@ public static class Program
                 result = [comm.Rank + 1f, 10f * (comm.Rank + 1), -comm.Rank];          // sums: N(N+1)/2, 10·that, −N(N−1)/2
                 comm.AllReduceSum(result);
                 break;
+            case "allreduce-large":                                                // 1 MB: sent from a copy, not in place
+            {
+                var values = Enumerable.Range(0, 1 << 18).Select(i => (float)(i % 1000) * (comm.Rank + 1)).ToArray();
+                comm.AllReduceSum(values);
+                float ranks = comm.Size * (comm.Size + 1) / 2f;
+                result = [values.Where((v, i) => v != (i % 1000) * ranks).Count(), values[999]];   // mismatches, one sum
+                break;
+            }
             case "allgather":
                 result = new float[2 * comm.Size];
                 comm.AllGather([comm.Rank, 100f + comm.Rank], result);
+                break;
+            case "allgather-grad":
+                result = AllGatherGradient(comm);
                 break;
             case "broadcast":
                 result = [comm.Rank == 0 ? 42f : -1f, comm.Rank == 0 ? 7f : -1f];
@@ -75,6 +86,20 @@ public static class Program
         }
         Console.WriteLine($"rank {comm.Rank} of {comm.Size}: {test} {string.Join(' ', result.Select(v => v.ToString(CultureInfo.InvariantCulture)))}".TrimEnd());
         return 0;
+    }
+
+    /// <summary>Ops.AllGather with its backward: rank r holds x_r = (2, 3) rows of 10r + j and computes the loss
+    /// (r + 1) · Σ w ⊙ AllGather(x) with w = 1, 2, … over the (2W, 3) output. The gradient reaching x_r is the sum over
+    /// the ranks' losses, Σ_r' (r' + 1) · w_r = W(W + 1)/2 · w_r (a backward without the all-reduce gives (r + 1) · w_r).
+    /// Prints the gathered output, then x_r's gradient.</summary>
+    static float[] AllGatherGradient(ICommunicator comm)
+    {
+        var x = Engine.Tensor.From([.. Enumerable.Range(0, 6).Select(j => 10f * comm.Rank + j)], 2, 3);   // (2, 3)
+        x.RequiresGrad = true;
+        var all = Engine.Ops.AllGather(x, comm);                                                   // (2W, 3)
+        var w = Engine.Tensor.From([.. Enumerable.Range(1, 6 * comm.Size).Select(i => (float)i)], 2 * comm.Size, 3);
+        Engine.Ops.Sum(all * w * (comm.Rank + 1f)).Backward();
+        return [.. all.ToArray(), .. x.Grad!.ToArray()];
     }
 
     /// <summary>Four parameters of 5, 3, 7 and 2 floats in buckets of 6 floats: four buckets, one of them a tensor larger

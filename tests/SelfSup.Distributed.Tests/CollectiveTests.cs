@@ -33,10 +33,35 @@ public class CollectiveTests
         Assert.All(Values(ranks, "allreduce"), v => Assert.Equal(expected, v));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_large_all_reduce_sums_every_value_on_every_rank(int ranks)
+    {
+        float n = ranks;
+        Assert.All(Values(ranks, "allreduce-large"), v => Assert.Equal($"0 {999 * n * (n + 1) / 2}", v));
+    }
+
     [Fact]
     public void All_gather_concatenates_in_rank_order()
     {
         Assert.All(Values(3, "allgather"), v => Assert.Equal("0 100 1 101 2 102", v));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void All_gather_with_gradient_returns_each_rank_the_sum_of_every_ranks_gradient_for_its_rows(int ranks)
+    {
+        var gathered = Enumerable.Range(0, ranks).SelectMany(r => Enumerable.Range(0, 6).Select(j => 10f * r + j));
+        float total = ranks * (ranks + 1) / 2f;
+        var values = Values(ranks, "allgather-grad");
+        for (int r = 0; r < ranks; r++)
+        {
+            var grad = Enumerable.Range(1 + 6 * r, 6).Select(i => total * i);               // W(W+1)/2 · w_r
+            string Text(IEnumerable<float> v) => string.Join(' ', v.Select(f => f.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.Equal(Text(gathered.Concat(grad)), values[r]);
+        }
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace SelfSup.Distributed.Probe;
 /// Runs one collective on every rank of an <c>mpirun</c> job and prints, per rank, one line the tests parse:
 /// <c>rank R of N: CASE v0 v1 …</c> (the values each rank holds afterwards). Each rank's input is a known function of
 /// its rank, so the tests know the right answer. <c>dotnet SelfSup.Distributed.Probe.dll CASE</c> with CASE one of
-/// allreduce, allreduce-large, allgather, allgather-grad, broadcast, gradients, broadcast-state, syncbn, barrier, fail-rank-1 (rank 1 aborts; the job must end,
+/// allreduce, allreduce-large, allgather, allgather-grad, overlap, broadcast, gradients, broadcast-state, syncbn, barrier, fail-rank-1 (rank 1 aborts; the job must end,
 /// not hang), hang-rank-1 (rank 1 sleeps instead of joining a barrier; the other ranks, the last of them a second late,
 /// must give up after the timeout, a second argument in seconds, naming rank 1).
 /// </summary>
@@ -49,6 +49,9 @@ public static class Program
                 break;
             case "gradients":
                 result = AveragedGradients(comm);
+                break;
+            case "overlap":
+                result = OverlappedGradients(comm);
                 break;
             case "broadcast-state":
                 result = BroadcastState(comm);
@@ -100,6 +103,37 @@ public static class Program
         var w = Engine.Tensor.From([.. Enumerable.Range(1, 6 * comm.Size).Select(i => (float)i)], 2 * comm.Size, 3);
         Engine.Ops.Sum(all * w * (comm.Rank + 1f)).Backward();
         return [.. all.ToArray(), .. x.Grad!.ToArray()];
+    }
+
+    /// <summary>Gradient buckets sent during backward: a Linear(4, 8) → ReLU → Linear(8, 3) the same on every rank, rank r's
+    /// loss Σ model(x_r)² on its own input, buckets of 10 floats (four). Prints the largest difference between the averaged
+    /// gradients and the mean of every rank's gradient computed here, one rank after another; then the buckets that went
+    /// out during backward, and the bucket count.</summary>
+    static float[] OverlappedGradients(ICommunicator comm)
+    {
+        var model = new Engine.Nn.Sequential(new Engine.Nn.Linear(4, 8, new Engine.Generator(1)), new Engine.Nn.ReLU(),
+            new Engine.Nn.Linear(8, 3, new Engine.Generator(2)));
+        Engine.Tensor Loss(int rank) { var y = model.Forward(Engine.Tensor.Randn(new Engine.Generator(10 + (ulong)rank), 5, 4)); return Engine.Ops.Sum(y * y); }
+        var parameters = model.Parameters().ToArray();
+        var mean = parameters.Select(p => new float[p.Numel]).ToArray();
+        for (int r = 0; r < comm.Size; r++)                                      // the reference, in this process
+        {
+            model.ZeroGrad();
+            Loss(r).Backward();
+            for (int i = 0; i < parameters.Length; i++)
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(parameters[i].Grad!.ToArray(), 1f / comm.Size, mean[i], mean[i]);
+        }
+        model.ZeroGrad();
+        var averager = new GradientAverager(comm, parameters, bucketFloats: 10);
+        averager.Backward(Loss(comm.Rank));
+        averager.Average();
+        float worst = 0;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            var averaged = parameters[i].Grad!.ToArray();
+            for (int j = 0; j < averaged.Length; j++) worst = Math.Max(worst, Math.Abs(averaged[j] - mean[i][j]));
+        }
+        return [worst < 1e-5f ? 0 : worst, averager.StartedDuringBackward, averager.BucketCount];
     }
 
     /// <summary>Four parameters of 5, 3, 7 and 2 floats in buckets of 6 floats: four buckets, one of them a tensor larger

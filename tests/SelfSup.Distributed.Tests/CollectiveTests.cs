@@ -108,6 +108,14 @@ public class CollectiveTests
         Assert.All(Values(ranks, "gradients"), v => Assert.Equal(expected, v));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Gradient_buckets_go_out_during_backward_and_average_to_the_mean_of_every_ranks_gradient(int ranks)
+    {
+        Assert.All(Values(ranks, "overlap"), v => Assert.Equal("0 4 4", v));     // no difference; 4 of 4 buckets during backward
+    }
+
     [Fact]
     public void Every_rank_starts_from_rank_zeros_parameters_and_buffers()
     {

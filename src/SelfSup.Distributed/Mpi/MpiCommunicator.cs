@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SelfSup.Distributed;
 
 /// <summary>
@@ -24,7 +26,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     const string AllReduceAlgorithm = "OMPI_MCA_coll_libnbc_iallreduce_algorithm";
     const int InPlaceBytes = 65536;
 
-    readonly nint world, floatType, doubleType, byteType, sum;
+    readonly nint world, buckets, floatType, doubleType, byteType, sum;
     readonly CollectiveWait wait;
     byte[] sendCopy = [];
     bool disposed;
@@ -54,6 +56,8 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Check(MpiNative.MPI_Comm_rank(world, out int rank), "MPI_Comm_rank");
         Check(MpiNative.MPI_Comm_size(world, out int size), "MPI_Comm_size");
         Rank = rank; Size = size;
+        Check(MpiNative.MPI_Comm_dup(world, out buckets), "MPI_Comm_dup");
+        Check(MpiNative.MPI_Comm_set_errhandler(buckets, MpiNative.ErrorsReturn), "MPI_Comm_set_errhandler");
         Check(MpiNative.MPI_Comm_dup(world, out nint notes), "MPI_Comm_dup");
         Check(MpiNative.MPI_Comm_set_errhandler(notes, MpiNative.ErrorsReturn), "MPI_Comm_set_errhandler");
         wait = new CollectiveWait(rank, size, notes, timeout ?? DefaultTimeout, Check);
@@ -107,6 +111,39 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             Check(MpiNative.MPI_Ibcast(p, bytes.Length, byteType, root, world, out nint request), "MPI_Ibcast");
             wait.Complete(request, "broadcast");
         }
+    }
+
+    /// <summary>On a communicator of their own (a duplicate of the world), so they are ordered only among themselves.</summary>
+    public IPendingCollective StartAllReduceSum(float[] send, float[] receive, int count)
+    {
+        if (count > send.Length || count > receive.Length) throw new ArgumentException($"all-reduce of {count} floats from arrays of {send.Length} and {receive.Length}");
+        var pinned = (GCHandle.Alloc(send, GCHandleType.Pinned), GCHandle.Alloc(receive, GCHandleType.Pinned));
+        Check(MpiNative.MPI_Iallreduce((void*)pinned.Item1.AddrOfPinnedObject(), (void*)pinned.Item2.AddrOfPinnedObject(), count, floatType, sum,
+            buckets, out nint request), "MPI_Iallreduce");
+        return new PendingAllReduce(this, request, pinned);
+    }
+
+    /// <summary>An all-reduce under way: its request and its two pinned arrays, released when it completes.</summary>
+    sealed class PendingAllReduce(MpiCommunicator comm, nint request, (GCHandle Send, GCHandle Receive) pinned) : IPendingCollective
+    {
+        bool done;
+
+        public bool Test()
+        {
+            if (done) return true;
+            comm.Check(MpiNative.MPI_Test(ref request, out int flag, null), "MPI_Test");
+            if (flag != 0) Release();
+            return done;
+        }
+
+        public void Wait()
+        {
+            if (done) return;
+            comm.wait.Complete(request, "gradient all-reduce");
+            Release();
+        }
+
+        void Release() { done = true; pinned.Send.Free(); pinned.Receive.Free(); }
     }
 
     public void Barrier()

@@ -32,8 +32,11 @@ public static class Graph
     /// <summary>
     /// Backpropagates from a one-element <paramref name="root"/>: gradients accumulate into the leaves'
     /// Grad (tensors with RequiresGrad and no node). The graph is released afterwards, as in PyTorch.
+    /// <paramref name="leafReady"/>, if given, is called with each leaf as soon as its gradient of this backward is
+    /// complete (every op using it is done: the reverse topological order reaches a leaf after all its consumers) — the
+    /// moment data parallelism can start exchanging it while the rest of backward runs.
     /// </summary>
-    public static void Backward(Tensor root, Tensor? gradRoot = null)
+    public static void Backward(Tensor root, Tensor? gradRoot = null, Action<Tensor>? leafReady = null)
     {
         if (!root.RequiresGrad) throw new InvalidOperationException("backward() on a tensor that does not require grad");
         if (gradRoot is null && root.Numel != 1) throw new InvalidOperationException("backward() without a gradient needs a one-element tensor");
@@ -49,6 +52,7 @@ public static class Graph
             {
                 if (t.Grad is null && pending.IsExclusive(g)) t.Grad = g;       // adopt the buffer: nothing else uses it
                 else { AccumulateLeaf(t, g); pending.Consumed(g); }
+                leafReady?.Invoke(t);
                 continue;
             }
             var node = t.Node;

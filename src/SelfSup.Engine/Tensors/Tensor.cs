@@ -110,6 +110,9 @@ public sealed partial class Tensor
     /// <summary>Runs reverse-mode autograd from this scalar, accumulating into the leaves' <see cref="Grad"/>.</summary>
     public void Backward() => Graph.Backward(this);
 
+    /// <summary><see cref="Backward()"/>, calling <paramref name="leafReady"/> with each leaf once its gradient is complete.</summary>
+    public void Backward(Action<Tensor> leafReady) => Graph.Backward(this, null, leafReady);
+
     internal static int[] ContiguousStrides(int[] shape)
     {
         var strides = new int[shape.Length];

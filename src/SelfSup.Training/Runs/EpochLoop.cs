@@ -50,7 +50,7 @@ public sealed class EpochLoop(TrainingRun run, NonFiniteGuard guard, VerifiedChe
             var l = method.Loss(batch.Views.Take(method.ViewCount).ToArray(), batch.Indices);    // scalar
             float value = hooks.LossOverRanks(l.Item());                                    // the global batch's loss
             optimizer.ZeroGrad();
-            if (float.IsFinite(value)) l.Backward();
+            if (float.IsFinite(value)) hooks.Backward(l);                                 // gradient buckets go out meanwhile
             hooks.GradientsReady(method);
             string where = $"epoch {epoch + 1}, step {steps + 1} (global step {step + 1})";
             if (guard.Problem(value) is { } problem)                                       // before the step touches any weight

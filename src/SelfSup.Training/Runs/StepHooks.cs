@@ -10,8 +10,11 @@ public interface IStepHooks
     /// shard), so every rank takes the same decision on a non-finite loss and logs the same figure.</summary>
     float LossOverRanks(float local);
 
-    /// <summary>After backward, before the non-finite check and the optimiser step: this rank's gradients are ready and
-    /// become their mean over the ranks.</summary>
+    /// <summary>Backward from this rank's loss (data parallelism starts exchanging gradients while it runs).</summary>
+    void Backward(Engine.Tensor loss);
+
+    /// <summary>After backward (or none, for a non-finite loss), before the non-finite check and the optimiser step: this
+    /// rank's gradients are ready and become their mean over the ranks.</summary>
     void GradientsReady(SslMethod method);
 
     /// <summary>After the optimiser step and the method's own update (momentum, queue, bank) of global step
@@ -40,6 +43,8 @@ public sealed class DataParallel(ICommunicator comm, SslMethod method, bool chec
         comm.AllReduceSum(value);
         return value[0] / comm.Size;
     }
+
+    public void Backward(Engine.Tensor loss) => averager.Backward(loss);
 
     public void GradientsReady(SslMethod method) => averager.Average();
 

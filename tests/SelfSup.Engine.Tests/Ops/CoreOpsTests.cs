@@ -55,6 +55,18 @@ public class CoreOpsTests
     }
 
     [Fact]
+    public void The_leaf_hook_sees_each_leaf_once_with_its_whole_gradient()
+    {
+        var x = Tensor.From([2f], 1); x.RequiresGrad = true;
+        var w = Tensor.From([3f], 1); w.RequiresGrad = true;
+        var seen = new List<(Tensor Leaf, float Grad)>();
+        Sum(Add(Mul(Mul(x, x), w), x)).Backward(leaf => seen.Add((leaf, leaf.Grad!.Item())));   // w·x² + x
+        Assert.Equal(2, seen.Count);
+        Assert.Equal(13f, Assert.Single(seen, s => ReferenceEquals(s.Leaf, x)).Grad);      // 2wx + 1, both paths summed
+        Assert.Equal(4f, Assert.Single(seen, s => ReferenceEquals(s.Leaf, w)).Grad);       // x²
+    }
+
+    [Fact]
     public void A_tensor_used_twice_gets_the_sum_of_both_paths()
     {
         var x = Tensor.From([2f], 1); x.RequiresGrad = true;

@@ -63,9 +63,9 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         wait = new CollectiveWait(rank, size, notes, timeout ?? DefaultTimeout, Check);
     }
 
-    public void AllReduceSum(Span<float> values) => AllReduce(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values), values.Length, floatType);
+    public void AllReduceSum(Span<float> values) => AllReduce(MemoryMarshal.AsBytes(values), values.Length, floatType);
 
-    public void AllReduceSum(Span<double> values) => AllReduce(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values), values.Length, doubleType);
+    public void AllReduceSum(Span<double> values) => AllReduce(MemoryMarshal.AsBytes(values), values.Length, doubleType);
 
     /// <summary>Sums <paramref name="count"/> values of <paramref name="type"/> over the ranks, in place for small buffers and
     /// from a copy for large ones (see <see cref="AllReduceAlgorithm"/>).</summary>

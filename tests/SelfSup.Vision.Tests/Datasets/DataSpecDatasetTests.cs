@@ -12,7 +12,7 @@ public class DataSpecDatasetTests
     public void Unknown_or_empty_spec_is_ArgumentException_listing_the_forms(string spec)
     {
         var e = Assert.Throws<ArgumentException>(() => DataSpec.Parse(spec));
-        Assert.Contains("fashion-mnist, mnist-idx:DIR, cifar10:DIR or folder:DIR", e.Message);
+        Assert.Contains("fashion-mnist, fashion-mnist-val, mnist-idx:DIR, cifar10:DIR or folder:DIR", e.Message);
     }
 
     [Theory]

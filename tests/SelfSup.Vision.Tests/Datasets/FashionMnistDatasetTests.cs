@@ -24,6 +24,22 @@ public class FashionMnistDatasetTests
     }
 
     [Fact]
+    public void The_validation_spec_holds_out_the_last_10000_training_images_in_place_of_the_test_split()
+    {
+        var full = DataSpec.Parse("fashion-mnist").Train;
+        var splits = DataSpec.Parse("fashion-mnist-val");
+        Assert.Equal(50000, splits.Train.Count);
+        Assert.Equal(10000, splits.Test!.Count);
+        foreach (int i in new[] { 0, 1234, 9999 })                                    // the held-out images, labels included
+        {
+            Assert.Equal(full.Image(50000 + i).Pixels.ToArray(), splits.Test.Image(i).Pixels.ToArray());
+            Assert.Equal(full.Label(50000 + i), splits.Test.Label(i));
+        }
+        Assert.Equal(full.Image(49999).Pixels.ToArray(), splits.Train.Image(49999).Pixels.ToArray());
+        Assert.Equal("fashion-mnist/train[50000:60000]", splits.Test.Name);
+    }
+
+    [Fact]
     public void Missing_Fashion_MNIST_says_how_to_install_it()
     {
         var e = Assert.Throws<DirectoryNotFoundException>(() => MnistIdx.FashionMnist("/nonexistent/fashion-mnist"));

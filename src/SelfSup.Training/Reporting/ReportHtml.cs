@@ -5,7 +5,8 @@ using System.Text;
 namespace SelfSup.Training;
 
 /// <summary>One metrics.csv row: what an epoch ended with.</summary>
-public sealed record EpochRow(int Epoch, long Step, double Loss, double Lr, double? KnnTop1, double? KnnTop5, double ImgPerSecond, double Seconds);
+public sealed record EpochRow(int Epoch, long Step, double Loss, double Lr, double? KnnTop1, double? KnnTop5, double ImgPerSecond, double Seconds,
+    double? EmbeddingStd = null, double? Alignment = null, double? Uniformity = null);
 
 /// <summary>One training step's loss and learning rate; Step is the 0-based step index (TensorBoard's step), the charts
 /// draw it at Step + 1, the number of steps done, as metrics.csv counts them.</summary>
@@ -59,6 +60,14 @@ public static class ReportHtml
         [
             new("top-1", "#31a354", [.. c.Epochs.Where(e => e.KnnTop1 is not null).Select(e => ((double)e.Epoch, 100 * e.KnnTop1!.Value))]),
             new("top-5", "#a1d99b", [.. c.Epochs.Where(e => e.KnnTop5 is not null).Select(e => ((double)e.Epoch, 100 * e.KnnTop5!.Value))]),
+        ], integerX: true)).Append('\n');
+        html.Append(SvgChart.Render("Embedding spread (collapse at 0)", "epoch", "std of unit features",
+            [new("std", "#de2d26", [.. c.Epochs.Where(e => e.EmbeddingStd is not null).Select(e => ((double)e.Epoch, e.EmbeddingStd!.Value))])],
+            integerX: true)).Append('\n');
+        html.Append(SvgChart.Render("Alignment and uniformity (lower is better)", "epoch", "",
+        [
+            new("alignment", "#3182bd", [.. c.Epochs.Where(e => e.Alignment is not null).Select(e => ((double)e.Epoch, e.Alignment!.Value))]),
+            new("uniformity", "#fd8d3c", [.. c.Epochs.Where(e => e.Uniformity is not null).Select(e => ((double)e.Epoch, e.Uniformity!.Value))]),
         ], integerX: true)).Append('\n');
         html.Append(SvgChart.Render("Throughput", "epoch", "images / s",
             [new("img/s", "#756bb1", [.. c.Epochs.Select(e => ((double)e.Epoch, e.ImgPerSecond))])], integerX: true)).Append('\n');
@@ -123,7 +132,8 @@ public static class ReportHtml
         var header = lines[0].Split(',');
         int Col(string name) => Array.IndexOf(header, name);
         int epoch = Col("epoch"), step = Col("step"), loss = Col("loss"), lr = Col("lr"), top1 = Col("knn_top1"), top5 = Col("knn_top5"),
-            speed = Col("img_per_s"), seconds = Col("seconds");
+            speed = Col("img_per_s"), seconds = Col("seconds"), std = Col("embedding_std"), alignment = Col("alignment"),
+            uniformity = Col("uniformity");
         if (epoch < 0 || step < 0 || loss < 0) throw new InvalidDataException($"{path}: not a metrics.csv (header '{lines[0]}')");
         var rows = new List<EpochRow>();
         foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
@@ -131,7 +141,7 @@ public static class ReportHtml
             var f = line.Split(',');
             double? Num(int i) => i >= 0 && i < f.Length && double.TryParse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
             rows.Add(new EpochRow((int)(Num(epoch) ?? 0), (long)(Num(step) ?? 0), Num(loss) ?? double.NaN, Num(lr) ?? double.NaN,
-                Num(top1), Num(top5), Num(speed) ?? double.NaN, Num(seconds) ?? double.NaN));
+                Num(top1), Num(top5), Num(speed) ?? double.NaN, Num(seconds) ?? double.NaN, Num(std), Num(alignment), Num(uniformity)));
         }
         return rows;
     }

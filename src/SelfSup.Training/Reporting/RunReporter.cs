@@ -64,11 +64,18 @@ public sealed class RunReporter : IDisposable
     }
 
     /// <summary>Records an epoch's summary (tags epoch/*, at the epoch's last step), flushes the events, rewrites report.html.</summary>
-    public void Epoch(int epoch, long step, double loss, double lr, double? knnTop1, double? knnTop5, double imgPerSecond)
+    public void Epoch(int epoch, long step, double loss, double lr, double? knnTop1, double? knnTop5, double imgPerSecond,
+        EmbeddingHealth? health = null)
     {
         var values = new List<(string, double)> { ("epoch/loss", loss), ("epoch/img_per_s", imgPerSecond), ("epoch/epoch", epoch) };
         if (knnTop1 is double t1) values.Add(("epoch/knn_top1", t1));
         if (knnTop5 is double t5) values.Add(("epoch/knn_top5", t5));
+        if (health is not null)
+        {
+            values.Add(("epoch/embedding_std", health.Std));
+            values.Add(("epoch/uniformity", health.Uniformity));
+            if (health.Alignment is double a) values.Add(("epoch/alignment", a));
+        }
         events.Scalars(step, values);
         events.Flush();
         WriteReport($"{epoch} epoch{(epoch == 1 ? "" : "s")} done; written {DateTime.Now:yyyy-MM-dd HH:mm:ss}.");

@@ -1,11 +1,12 @@
+using SelfSup.Engine;
 using SelfSup.Engine.IO;
 using SelfSup.Methods;
 
 namespace SelfSup.Training;
 
 /// <summary>
-/// What follows each epoch: the kNN monitor (every <c>--knn-every</c> epochs and after the last), a metrics.csv row, the
-/// report, and the epoch's checkpoint with last.safetensors (staged; committed by the next batch, or at once when no
+/// What follows each epoch: the kNN monitor (every <c>--knn-every</c> epochs and after the last), the embeddings' health
+/// (<see cref="EmbeddingHealth"/> of a fixed batch: collapse warned of), a metrics.csv row, the report, and the epoch's checkpoint with last.safetensors (staged; committed by the next batch, or at once when no
 /// batch follows). Also what a resumed run that finds its work done owes the user: the final state and result.
 /// Every rank of a data-parallel run takes part in the kNN monitor (each extracts its shard of the features); only the
 /// rank with the <paramref name="report"/> (rank 0) writes.
@@ -28,9 +29,13 @@ public sealed class EpochEnd(TrainingRun run, MetricsCsv metrics, RunReporter? r
         }
         else log.WriteLine($"epoch {epoch + 1}: loss {loss:F4}");
         if (report is null) return (loss, knn);                                         // a rank that writes nothing
+        var health = EmbeddingHealth.Measure(run.Method.Backbone, ProbeViews());
+        if (health.RelativeStd < EmbeddingHealth.CollapseWarning)
+            log.WriteLine($"warning: the embeddings are collapsing: std of the L2-normalised features {health.Std:G3}, " +
+                          $"{health.RelativeStd:F2} × the 1/√{health.Dim} of features spread over the sphere (0 is one point for every image)");
         double? top1 = monitor ? knn?.Top1 : null, top5 = monitor ? knn?.Top5 : null;
-        metrics.Append(epoch + 1, step, loss, steps.Lr, top1, top5, steps.Images / steps.Seconds, steps.Seconds);
-        report.Epoch(epoch + 1, step, loss, steps.Lr, top1, top5, steps.Images / steps.Seconds);
+        metrics.Append(epoch + 1, step, loss, steps.Lr, top1, top5, steps.Images / steps.Seconds, steps.Seconds, health);
+        report.Epoch(epoch + 1, step, loss, steps.Lr, top1, top5, steps.Images / steps.Seconds, health);
         saves.Stage(step, run.Content(epoch + 1, step, 0, 0, loss), Path.Combine(run.OutDir, $"epoch-{epoch + 1:D3}.safetensors"), run.LastPath);
         if (final) saves.Commit();                                                      // no next batch will prove it
         return (loss, knn);
@@ -50,6 +55,12 @@ public sealed class EpochEnd(TrainingRun run, MetricsCsv metrics, RunReporter? r
         if (knn is not null) log.WriteLine($"final: kNN top-1 {knn.Top1:P2} top-5 {knn.Top5:P2}");
         return knn;
     }
+
+    Tensor[]? probeViews;
+
+    /// <summary>The training views of epoch 1's first batch (this rank's shard), the same images and augmentations every
+    /// epoch so the health figures compare; the first two views, or one for a method of one.</summary>
+    Tensor[] ProbeViews() => probeViews ??= [.. run.Loader.Batch(0, 0).Views.Take(Math.Min(2, run.Method.ViewCount))];
 
     /// <summary>The kNN monitor on the test split, or null when it has no labels.</summary>
     KnnResult? Knn()

@@ -47,7 +47,7 @@ public class ChromiumTests : IDisposable
         ReportHtml.Write(path, ReportHtmlTests.Sample());
         var (dom, log) = RunChromium("--dump-dom", new Uri(path).AbsoluteUri);
         Assert.Contains("<title>SelfSup run: mocov2 on test&lt;data&gt;</title>", dom);
-        Assert.Equal(4, Regex.Count(dom, "<svg class=\"chart\""));
+        Assert.Equal(6, Regex.Count(dom, "<svg class=\"chart\""));
         Assert.Contains("<svg class=\"embedding\"", dom);
         Assert.Contains("<polyline", dom);
         Assert.Contains("data:image/png;base64,", dom);

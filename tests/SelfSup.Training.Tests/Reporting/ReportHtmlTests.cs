@@ -16,7 +16,8 @@ public class ReportHtmlTests : IDisposable
     {
         var epochs = new List<EpochRow>
         {
-            new(1, 10, 5.1, 0.06, 0.52, 0.91, 812, 3.1), new(2, 20, 4.6, 0.03, null, null, 840, 3.0), new(3, 30, 4.2, 0.001, 0.71, 0.97, 830, 3.0),
+            new(1, 10, 5.1, 0.06, 0.52, 0.91, 812, 3.1, 0.05, 0.9, -2.1), new(2, 20, 4.6, 0.03, null, null, 840, 3.0, 0.07, 0.6, -3.0),
+            new(3, 30, 4.2, 0.001, 0.71, 0.97, 830, 3.0, 0.08, 0.5, -3.4),
         };
         var steps = Enumerable.Range(1, 30).Select(s => new StepPoint(s, 5.5 - s * 0.04, 0.06 * Math.Cos(s / 30.0 * Math.PI / 2))).ToList();
         var png = PngEncoder.Encode(new RawImage(2, 2, 3, [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]));
@@ -28,12 +29,13 @@ public class ReportHtmlTests : IDisposable
     }
 
     [Fact]
-    public void Report_is_one_self_contained_page_with_four_charts_grid_map_and_configuration()
+    public void Report_is_one_self_contained_page_with_six_charts_grid_map_and_configuration()
     {
         var html = ReportHtml.Render(Sample());
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.Contains("<title>SelfSup run: mocov2 on test&lt;data&gt;</title>", html);
-        Assert.Equal(4, Regex.Count(html, "<svg class=\"chart\""));
+        Assert.Equal(6, Regex.Count(html, "<svg class=\"chart\""));               // loss, lr, kNN, spread, alignment/uniformity, speed
+        Assert.Contains("Embedding spread (collapse at 0)", html);
         Assert.Equal(1, Regex.Count(html, "<svg class=\"embedding\""));
         Assert.Contains("src=\"data:image/png;base64,iVBORw0KGgo", html);           // the PNG signature, base64
         Assert.Contains("<tr><th>method</th><td>mocov2</td></tr>", html);
@@ -47,8 +49,8 @@ public class ReportHtmlTests : IDisposable
     public void A_report_before_any_kNN_says_what_is_missing()
     {
         var html = ReportHtml.Render(new ReportContent("run", [], [], []));
-        Assert.Equal(4, Regex.Count(html, "<svg class=\"chart\""));
-        Assert.Equal(4, Regex.Count(html, "no data yet"));
+        Assert.Equal(6, Regex.Count(html, "<svg class=\"chart\""));
+        Assert.Equal(6, Regex.Count(html, "no data yet"));
         Assert.Equal(2, Regex.Count(html, "Not yet: drawn when the kNN monitor runs"));
     }
 

@@ -51,6 +51,11 @@ public class TrainerTests : IDisposable
         Assert.Equal(MetricsCsv.Header, rows[0]);
         Assert.Equal(3, rows.Length);
         Assert.StartsWith("2,8,", rows[2]);                                     // epoch 2 ends at step 2·(64/16)
+        var health = ReportHtml.ReadMetrics(Path.Combine(outDir, "metrics.csv"));   // the collapse metric, every epoch
+        Assert.All(health, e => Assert.InRange(e.EmbeddingStd!.Value, 1e-4, 1.0));
+        Assert.All(health, e => Assert.InRange(e.Alignment!.Value, 0.0, 4.0));
+        Assert.All(health, e => Assert.InRange(e.Uniformity!.Value, -4.0, 0.0));
+        Assert.Contains("Embedding spread", File.ReadAllText(Path.Combine(outDir, "report.html")));
         Assert.True(File.Exists(Path.Combine(outDir, "epoch-001.safetensors")));
         var last = Checkpoint.Load(Path.Combine(outDir, "last.safetensors"));
         Assert.Equal("2", last.Info["epoch"]);

@@ -6,15 +6,21 @@ using SelfSup.Vision.Transforms;
 
 namespace SelfSup.Cli;
 
-/// <summary>`selfsup eval knn|linear --checkpoint FILE --data SPEC ...`: the evaluation protocols on a checkpoint's backbone,
-/// or with `--probe-from-head-layer K` on the backbone followed by the first K projection-head layers (SimCLR v2).</summary>
+/// <summary>`selfsup eval knn|linear|finetune --checkpoint FILE --data SPEC ...`: the evaluation protocols on a checkpoint's
+/// backbone, or with `--probe-from-head-layer K` on the backbone followed by the first K projection-head layers (SimCLR v2).
+/// `finetune --label-fraction F [--from-scratch]` trains the whole encoder and a linear head on a class-balanced F of the
+/// training labels (the semi-supervised protocol); `--from-scratch` starts the same network from random weights.</summary>
 static class EvalCommand
 {
     public static int Run(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("knn" or "linear")) throw new UsageException("eval: say 'eval knn' or 'eval linear'");
+        if (args.Length == 0 || args[0] is not ("knn" or "linear" or "finetune")) throw new UsageException("eval: say 'eval knn', 'eval linear' or 'eval finetune'");
         var a = new ArgReader("eval " + args[0], args[1..],
-            new HashSet<string> { "--checkpoint", "--data", "--k", "--temperature", "--epochs", "--lr", "--loader-threads", "--probe-from-head-layer" }, new HashSet<string> { "--json" });
+            new HashSet<string> { "--checkpoint", "--data", "--k", "--temperature", "--epochs", "--lr", "--loader-threads", "--probe-from-head-layer",
+                                  "--label-fraction", "--batch-size", "--seed" },
+            new HashSet<string> { "--json", "--from-scratch" });
+        if (args[0] == "finetune") return FineTuneCommand.Run(a);
+        if (a.Has("--label-fraction") || a.Has("--from-scratch")) throw new UsageException($"eval {args[0]}: --label-fraction and --from-scratch belong to eval finetune");
         var checkpoint = a.Required("--checkpoint");
         var trained = TrainedEncoder.Load(checkpoint, Console.Error);
         int headLayer = a.Int("--probe-from-head-layer", 0) ?? 0;

@@ -77,15 +77,6 @@ public static class LinearProbe
     static (double top1, double top5) Accuracy(Classifier model, Tensor features, int[] labels)
     {
         using var _ = Grad.Disabled();
-        var logits = model.Forward(features);                                     // (N, classes)
-        int k = Math.Min(5, logits.Shape[1]);
-        var (_, best) = Ops.TopK(logits, k, dim: 1);                              // (N, k)
-        int top1 = 0, top5 = 0;
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (best.Data[i * k] == labels[i]) top1++;
-            for (int j = 0; j < k; j++) if (best.Data[i * k + j] == labels[i]) { top5++; break; }
-        }
-        return ((double)top1 / labels.Length, (double)top5 / labels.Length);
+        return TopAccuracy.Of(model.Forward(features), labels);                    // logits (N, classes)
     }
 }

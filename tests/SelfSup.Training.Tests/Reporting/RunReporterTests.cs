@@ -75,7 +75,7 @@ public class RunReporterTests : IDisposable
         var outDir = Train(root);
         var html = File.ReadAllText(Path.Combine(outDir, "report.html"));
         Assert.Contains("<title>SelfSup run: mocov2 on ", html);
-        Assert.Equal(4, Regex.Count(html, "<svg class=\"chart\""));
+        Assert.Equal(6, Regex.Count(html, "<svg class=\"chart\""));
         Assert.DoesNotContain("no data yet", html);
         Assert.Contains("<svg class=\"embedding\"", html);
         Assert.Equal(32 + 2, Regex.Count(Regex.Match(html, "<svg class=\"embedding\".*?</svg>", RegexOptions.Singleline).Value, "<circle"));

@@ -114,6 +114,8 @@ def main(argv=None):
     p.add_argument("--knn-train-limit", type=int, default=0, help="kNN bank: the first N training images (0 = all)")
     p.add_argument("--knn-test-limit", type=int, default=0, help="kNN: the first N test images (0 = all; smoke tests)")
     p.add_argument("--data", default=data.FASHION_MNIST)
+    p.add_argument("--validation", action="store_true",
+                   help="selfsup's fashion-mnist-val: train and bank on the first 50000 training images, query the last 10000")
     args = p.parse_args(argv)
     if args.epochs < 1 or args.batch_size < 2 or args.width < 1 or args.threads < 1 or args.workers < 0:
         p.error("--epochs, --width and --threads must be positive, --batch-size at least 2, --workers at least 0")
@@ -122,6 +124,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     train_split, test_split = data.load_split("train", args.data), data.load_split("t10k", args.data)
+    if args.validation:
+        train_split, test_split = tuple(t[:50000] for t in train_split), tuple(t[50000:] for t in train_split)
     bank = tuple(t[:args.knn_train_limit] for t in train_split) if args.knn_train_limit > 0 else train_split
     queries = tuple(t[:args.knn_test_limit] for t in test_split) if args.knn_test_limit > 0 else test_split
     out = dict(epochs=0, loss=None)

@@ -77,6 +77,6 @@ sealed unsafe class CollectiveWait(int rank, int size, nint notes, TimeSpan time
             _ => $"ranks {string.Join(", ", missing)} never reached it (hung, dead or far behind the others)",
         };
         return new MpiTimeoutException($"{call} #{sequence} gave up after {seconds:F0} s: {who}; " +
-                                       $"ending the job (--rank-timeout sets the wait, now {Timeout.TotalSeconds:G} s)", missing);
+                                       $"ending the job (--rank-timeout sets the wait, now {Timeout.TotalSeconds:G} s)");
     }
 }

@@ -7,7 +7,7 @@ namespace SelfSup.Distributed;
 /// MPI_THREAD_FUNNELED (collectives are called from the training thread only) and errors return codes, turned into
 /// <see cref="MpiException"/>s naming the collective and the rank, instead of aborting the job silently.
 /// Every collective is the non-blocking one completed by <see cref="CollectiveWait"/>, so a rank that hangs — before the
-/// collective or in the middle of it — ends the others' wait within <see cref="Timeout"/> with an
+/// collective or in the middle of it — ends the others' wait within the timeout with an
 /// <see cref="MpiTimeoutException"/> naming it, instead of a job that waits for ever (a blocking collective behind a
 /// non-blocking barrier would not do: a rank stopped inside it leaves the others blocked). A rank that dies is seen by
 /// mpirun, which ends the job. Disposing finalises MPI.
@@ -33,7 +33,6 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     public int Rank { get; }
     public int Size { get; }
-    public TimeSpan Timeout => wait.Timeout;
 
     /// <summary>Whether this process was started by Open MPI's launcher (<c>mpirun</c> sets OMPI_COMM_WORLD_SIZE).</summary>
     public static bool Launched => Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is { Length: > 0 };
@@ -173,8 +172,4 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 public class MpiException(string message) : Exception(message);
 
 /// <summary>A collective that some ranks did not reach within the timeout; the message names them.</summary>
-public sealed class MpiTimeoutException(string message, int[] missing) : MpiException(message)
-{
-    /// <summary>The ranks that never said they were waiting too (hung, dead, or far behind).</summary>
-    public int[] Missing { get; } = missing;
-}
+public sealed class MpiTimeoutException(string message) : MpiException(message);

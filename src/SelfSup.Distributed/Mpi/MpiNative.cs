@@ -24,11 +24,6 @@ internal static unsafe partial class MpiNative
     [LibraryImport(Library)] public static partial int MPI_Comm_size(nint comm, out int size);
     [LibraryImport(Library)] public static partial int MPI_Comm_set_errhandler(nint comm, nint handler);
     [LibraryImport(Library)] public static partial int MPI_Error_string(int code, byte* text, out int length);
-    [LibraryImport(Library)] public static partial int MPI_Barrier(nint comm);
-    [LibraryImport(Library)] public static partial int MPI_Bcast(void* buffer, int count, nint type, int root, nint comm);
-    [LibraryImport(Library)] public static partial int MPI_Allreduce(void* send, void* receive, int count, nint type, nint op, nint comm);
-    [LibraryImport(Library)] public static partial int MPI_Allgather(void* send, int sendCount, nint sendType,
-        void* receive, int receiveCount, nint receiveType, nint comm);
     [LibraryImport(Library)] public static partial int MPI_Comm_dup(nint comm, out nint copy);
 
     // Non-blocking collectives (MPI 3.0), completed by polling MPI_Test, so a wait can have a deadline.

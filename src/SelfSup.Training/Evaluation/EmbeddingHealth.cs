@@ -1,6 +1,5 @@
 using SelfSup.Engine;
 using SelfSup.Engine.Nn;
-using SelfSup.Vision;
 
 namespace SelfSup.Training;
 
@@ -48,14 +47,10 @@ public sealed record EmbeddingHealth(double Std, double? Alignment, double Unifo
             for (int k = 0; k < u.Length; k++) { double c = u[k] - v[k]; sum += c * c; }
             alignment = sum / n;
         }
+        var dots = Ops.MatMul(Tensor.From(u, n, d), Tensor.From(u, n, d).T).ToArray();   // (N, N) uₐ·u_b
         double pairs = 0;
         for (int a = 0; a < n; a++)
-            for (int b = a + 1; b < n; b++)
-            {
-                double dot = 0;
-                for (int j = 0; j < d; j++) dot += u[a * d + j] * u[b * d + j];
-                pairs += Math.Exp(-2 * (2 - 2 * dot));                          // ‖uₐ − u_b‖² = 2 − 2 uₐ·u_b
-            }
+            for (int b = a + 1; b < n; b++) pairs += Math.Exp(-2 * (2 - 2 * dots[a * n + b]));   // ‖uₐ − u_b‖² = 2 − 2 uₐ·u_b
         return new EmbeddingHealth(std / d, alignment, Math.Log(pairs / (n * (n - 1) / 2.0)), d);
     }
 

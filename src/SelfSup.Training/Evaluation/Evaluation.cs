@@ -15,7 +15,7 @@ public static class Evaluation
         int k, float temperature, int trainLimit, int threads, TextWriter log, Action<KnnFeatures>? features = null,
         IProcessGroup? group = null)
     {
-        var bank = trainLimit > 0 && trainLimit < train.Count ? ImageRange.First(train, trainLimit) : train;
+        var bank = trainLimit > 0 && trainLimit < train.Count ? ImageSubset.First(train, trainLimit) : train;
         var (trainFeatures, trainLabels) = ExtractSharded(backbone, bank, eval, threads, "kNN bank", group);
         var (testFeatures, testLabels) = ExtractSharded(backbone, test, eval, threads, "kNN test", group);
         int classes = Math.Max(trainLabels.Max(), testLabels.Max()) + 1;
@@ -39,7 +39,7 @@ public static class Evaluation
     {
         if (group is not { Size: > 1 }) return Extract(backbone, data, eval, threads, label);
         int share = (data.Count + group.Size - 1) / group.Size, start = Math.Min(data.Count, group.Rank * share);
-        var shard = new ImageRange(data, start, Math.Min(share, data.Count - start));
+        var shard = ImageSubset.Range(data, start, Math.Min(share, data.Count - start));
         var mine = shard.Count == 0 ? null
             : group.Rank == 0 ? Extract(backbone, shard, eval, threads, $"{label} (rank 0's 1/{group.Size})").Item1
             : FeatureExtractor.Extract(backbone, shard, eval, 256, threads).Features;            // (n, D)

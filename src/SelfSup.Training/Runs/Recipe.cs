@@ -58,7 +58,7 @@ public sealed class Recipe
         var parsed = DataSpec.Parse(o.Data, o.Strict ? BadFilePolicy.Fail : BadFilePolicy.Skip);
         foreach (var split in new[] { parsed.Train, parsed.Test })
             if (split is FolderDataset folder) folder.MaxPixels = o.MaxImagePixels;
-        IImageDataset Limited(IImageDataset split) => o.TrainLimit > 0 && o.TrainLimit < split.Count ? ImageRange.First(split, o.TrainLimit) : split;
+        IImageDataset Limited(IImageDataset split) => o.TrainLimit > 0 && o.TrainLimit < split.Count ? ImageSubset.First(split, o.TrainLimit) : split;
         var survey = ImageSizeSurvey.Of(Limited(parsed.Train));
         int imageSize = survey.Side, channels = survey.Channels;    // a sample's median, not the first image's size
         bool small = o.Preset switch

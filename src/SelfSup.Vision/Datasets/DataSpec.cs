@@ -21,7 +21,7 @@ public static class DataSpec
         {
             var train = MnistIdx.FashionMnist().Train;
             int kept = train.Count - ValidationImages;
-            return new DataSplits(new ImageRange(train, 0, kept), new ImageRange(train, kept, ValidationImages));
+            return new DataSplits(ImageSubset.Range(train, 0, kept), ImageSubset.Range(train, kept, ValidationImages));
         }
         int colon = spec.IndexOf(':');
         if (colon < 0) throw new ArgumentException($"unknown data spec '{spec}' ({Expected})");

@@ -10,8 +10,9 @@ static class MethodsCommand
         {
             Console.WriteLine($"{m.Name}  —  {m.Citation}");
             Console.WriteLine($"    {m.Summary}");
-            Console.WriteLine($"    paper preset: {m.Paper().Optimizer}");
-            Console.WriteLine($"    small preset: {m.Small().Optimizer}");
+            Console.WriteLine($"    quick preset (default at ≤ 64 px): {m.Quick()}");
+            Console.WriteLine($"    small preset (the CIFAR code's schedule): {m.Small()}");
+            Console.WriteLine($"    paper preset (default above 64 px): {m.Paper()}");
         }
         return 0;
     }

@@ -5,7 +5,7 @@ public class MoCoV3Tests
 {
     /// <summary>MoCo v3's preset for <paramref name="backbone"/> (its ResNet or ViT recipe).</summary>
     static Preset ForBackbone(BackboneOptions backbone, bool small) =>
-        new MoCoV3Recipe().ForBackbone(new MoCoV3Recipe().Defaults(small), backbone, small);
+        new MoCoV3Recipe().ForBackbone(new MoCoV3Recipe().Defaults(small ? PresetNames.Small : PresetNames.Paper), backbone, small);
 
     static readonly int[] Indices = [3, 7, 0, 11];
     static Tensor[] TwoViews(ulong seed, int size = 8) => [TestUtil.Images(seed, size: size), TestUtil.Images(seed + 100, size: size)];

@@ -38,7 +38,7 @@ for m in "${methods[@]}"; do
   if [ "${SKIP_OURS:-0}" != 1 ]; then
     echo "== selfsup $m" >&2
     rm -rf "$logs/selfsup-$m"                     # this script's scratch run folder (train refuses to overwrite a run)
-    out="$("$root/selfsup" train --method "$m" --data fashion-mnist --width "$width" --epochs "$epochs" --batch-size 256 \
+    out="$("$root/selfsup" train --method "$m" --data fashion-mnist --preset small --width "$width" --epochs "$epochs" --batch-size 256 \
       --seed 0 --knn-every 0 --train-limit "$limit" --out "$logs/selfsup-$m" --json 2>"$logs/selfsup-$m.log" | tail -n 1)" \
       || { echo "selfsup $m failed; see $logs/selfsup-$m.log" >&2; out=""; }
     [ -n "$out" ] && append selfsup "$out"

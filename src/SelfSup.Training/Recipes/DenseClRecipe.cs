@@ -30,6 +30,10 @@ public sealed class DenseClRecipe : MethodRecipe
     public override MethodOptions ForBatch(MethodOptions options, int batch) =>
         OptionsOf<DenseClOptions>(options) is var o && o.QueueSize % batch != 0 ? o with { QueueSize = MoCoRecipe.QueueFor(o.QueueSize, batch) } : options;
 
+    public override bool HasTemperature => true;
+
+    public override MethodOptions WithTemperature(MethodOptions options, float temperature) => OptionsOf<DenseClOptions>(options) with { Temperature = temperature };
+
     public override SslMethod Create(MethodOptions options, Generator rng, int datasetSize = 0) =>
         new DenseCl(OptionsOf<DenseClOptions>(options), rng);
 }

@@ -27,6 +27,10 @@ public sealed class InstDiscRecipe : MethodRecipe
         new RandomResizedCrop(size, MinScale: 0.2f), Gray(channels, 0.2f), Jitter(channels, 0.4f, 0.4f, 0.4f, 0.4f), new HorizontalFlip(0.5f),
         Normalize.For(size, channels))]);
 
+    public override bool HasTemperature => true;
+
+    public override MethodOptions WithTemperature(MethodOptions options, float temperature) => OptionsOf<InstDiscOptions>(options) with { Temperature = temperature };
+
     public override SslMethod Create(MethodOptions options, Generator rng, int datasetSize = 0) =>
         new InstDisc(OptionsOf<InstDiscOptions>(options), datasetSize, rng);
 }

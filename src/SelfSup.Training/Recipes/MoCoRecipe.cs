@@ -66,6 +66,10 @@ public sealed class MoCoRecipe : MethodRecipe
     /// <summary>A queue of about <paramref name="size"/> keys that whole batches of <paramref name="batch"/> fill.</summary>
     internal static int QueueFor(int size, int batch) => Math.Max(batch, size / batch * batch);
 
+    public override bool HasTemperature => true;
+
+    public override MethodOptions WithTemperature(MethodOptions options, float temperature) => OptionsOf<MoCoOptions>(options) with { Temperature = temperature };
+
     public override SslMethod Create(MethodOptions options, Generator rng, int datasetSize = 0) =>
         new MoCo(Name, OptionsOf<MoCoOptions>(options), rng);
 }

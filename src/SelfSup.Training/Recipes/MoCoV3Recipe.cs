@@ -49,7 +49,10 @@ public sealed class MoCoV3Recipe : MethodRecipe
             ProjectorLayers = 3, PredictorLastBatchNorm = true, Temperature = 0.2f,
         },
         new OptimizerDefaults(Kind: OptimizerKind.AdamW, BaseLr: 1.5e-4f, Scaling: LrScaling.Linear, Momentum: 0.9f, WeightDecay: 0.1f,
-            Schedule: LrScheduleKind.Cosine, WarmupEpochs: warmup, BatchSize: batch, Epochs: epochs));
+            Schedule: LrScheduleKind.Cosine, WarmupEpochs: warmup, BatchSize: batch, Epochs: epochs))
+    {
+        CropMinScale = resnet.CropMinScale, TrainImages = resnet.TrainImages,          // the quick preset's crops and budget
+    };
 
     static OptimizerDefaults Lars(int batch, int epochs) => new(
         Kind: OptimizerKind.Lars, BaseLr: 0.6f, Scaling: LrScaling.Linear, Momentum: 0.9f, WeightDecay: 1e-6f,
@@ -57,6 +60,10 @@ public sealed class MoCoV3Recipe : MethodRecipe
 
     /// <summary>main_moco.py: BYOL's views with the flip last, crop 0.08–1.</summary>
     public override MultiView Views(int size, int channels) => ByolRecipe.AsymmetricViews(size, channels, flipFirst: false);
+
+    public override bool HasTemperature => true;
+
+    public override MethodOptions WithTemperature(MethodOptions options, float temperature) => OptionsOf<MoCoV3Options>(options) with { Temperature = temperature };
 
     public override SslMethod Create(MethodOptions options, Generator rng, int datasetSize = 0) =>
         new MoCoV3(OptionsOf<MoCoV3Options>(options), rng);

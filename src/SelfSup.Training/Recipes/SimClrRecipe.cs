@@ -18,6 +18,19 @@ public sealed class SimClrRecipe : MethodRecipe
     public override Preset Small() => new(new SimClrOptions { Backbone = SmallBackbone, Temperature = 0.5f },
         Lars(baseLr: 1.0f, weightDecay: 1e-4f, batch: 512, epochs: 1000));
 
+    /// <summary>Tuned on Fashion-MNIST's validation split (docs/tuning.md): τ 0.2, LARS lr 5 at batch 128 and crops of at
+    /// least half the image learn most in 3 epochs (80.1 % at lr 1.5, 80.9 % at 5; 82.0 % with crops ≥ 0.5, 80.8 % ≥ 0.7).</summary>
+    public override Preset Quick()
+    {
+        var small = Small();
+        return base.Quick() with                   // (the default would be lr 2.0, the CIFAR command's at batch 512)
+        {
+            Method = OptionsOf<SimClrOptions>(small.Method) with { Temperature = 0.2f },
+            Optimizer = QuickOptimizer(small.Optimizer, lrAt128: 5f),
+            CropMinScale = 0.5f,
+        };
+    }
+
     static OptimizerDefaults Lars(float baseLr, float weightDecay, int batch, int epochs) => new(
         Kind: OptimizerKind.Lars, BaseLr: baseLr, Scaling: LrScaling.Linear, Momentum: 0.9f, WeightDecay: weightDecay,
         Schedule: LrScheduleKind.Cosine, WarmupEpochs: 10, BatchSize: batch, Epochs: epochs);
@@ -46,6 +59,10 @@ public sealed class SimClrRecipe : MethodRecipe
     public override MethodOptions WithHeadLayers(MethodOptions options, int layers) => layers is 2 or 3
         ? OptionsOf<SimClrOptions>(options) with { HeadLayers = layers }
         : throw new ArgumentException($"--head-layers must be 2 (SimCLR) or 3 (SimCLR v2), not {layers}");
+
+    public override bool HasTemperature => true;
+
+    public override MethodOptions WithTemperature(MethodOptions options, float temperature) => OptionsOf<SimClrOptions>(options) with { Temperature = temperature };
 
     public override SslMethod Create(MethodOptions options, Generator rng, int datasetSize = 0) =>
         new SimClr(OptionsOf<SimClrOptions>(options), rng);

@@ -103,7 +103,7 @@ public sealed class RunReporter : IDisposable
         Flatten("", JsonSerializer.SerializeToElement(r.Options), rows);
         rows.Add(("resolved.train_images", r.Train.Count.ToString(CultureInfo.InvariantCulture)));
         rows.Add(("resolved.image_size", $"{r.ImageSize} px, {r.Channels} channel{(r.Channels == 1 ? "" : "s")}"));
-        rows.Add(("resolved.preset", r.Small ? "small" : "paper"));
+        rows.Add(("resolved.preset", r.PresetName));
         rows.Add(("resolved.epochs", r.Epochs.ToString(CultureInfo.InvariantCulture)));
         rows.Add(("resolved.batch_size", r.BatchSize.ToString(CultureInfo.InvariantCulture)));
         rows.Add(("resolved.lr", r.Lr.ToString("G4", CultureInfo.InvariantCulture)));

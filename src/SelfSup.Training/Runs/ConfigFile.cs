@@ -87,13 +87,15 @@ public static class ConfigFile
     /// <summary>Loads YAML text written by <see cref="Format"/> (e.g. a checkpoint's "config") back into options.</summary>
     public static TrainOptions Load(string yaml, string source) => OptionTable.Build(Parse(yaml, source));
 
-    /// <summary>The options a recipe actually trains with: epochs, batch size, lr, stem and preset as resolved from the
+    /// <summary>The options a recipe actually trains with: epochs, batch size, lr, width, stem, crops and preset as resolved from the
     /// method's recipe and the data, the run folder filled in, no resume request.</summary>
     public static TrainOptions Resolved(Recipe recipe, string outDir) => recipe.Options with
     {
         Epochs = recipe.Epochs, BatchSize = recipe.BatchSize, Lr = recipe.Lr,
+        Width = recipe.MethodOptions.Backbone is Engine.Backbones.ResNet.Options w ? w.Width : recipe.Options.Width,
         Stem = recipe.MethodOptions.Backbone is Engine.Backbones.ResNet.Options r ? (r.Stem == Engine.Backbones.ResNetStem.Cifar ? "cifar" : "imagenet") : recipe.Options.Stem,
-        Preset = recipe.Small ? "small" : "paper",
+        CropMinScale = recipe.CropMinScale,
+        Preset = recipe.PresetName,
         Out = outDir, Resume = null,
     };
 

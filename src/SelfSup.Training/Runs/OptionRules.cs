@@ -23,6 +23,13 @@ public sealed class AtLeastAttribute(double min) : OptionRuleAttribute
         Convert.ToDouble(value, CultureInfo.InvariantCulture) >= min ? null : $"must be at least {min.ToString(CultureInfo.InvariantCulture)}, not {Show(value)}";
 }
 
+/// <summary>A number no greater than a maximum.</summary>
+public sealed class AtMostAttribute(double max) : OptionRuleAttribute
+{
+    public override string? Problem(object value) =>
+        Convert.ToDouble(value, CultureInfo.InvariantCulture) <= max ? null : $"must be at most {max.ToString(CultureInfo.InvariantCulture)}, not {Show(value)}";
+}
+
 /// <summary>A number greater than zero.</summary>
 public sealed class PositiveAttribute : OptionRuleAttribute
 {

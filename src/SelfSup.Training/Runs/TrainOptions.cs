@@ -9,22 +9,29 @@ namespace SelfSup.Training;
 /// </summary>
 public sealed record TrainOptions
 {
-    [KnownMethod] public string Method { get; init; } = MoCoRecipe.V2.Name;
+    [KnownMethod] public string Method { get; init; } = SimClr.MethodName;
     public string Data { get; init; } = "fashion-mnist";
     /// <summary>resnet18, resnet34, resnet50, vit-tiny or vit-small.</summary>
     [OneOf("resnet18", "resnet34", "resnet50", "vit-tiny", "vit-small")] public string Backbone { get; init; } = "resnet18";
-    /// <summary>Base width (64 = torchvision's).</summary>
-    [AtLeast(1)] public int Width { get; init; } = 64;
-    /// <summary>cifar or imagenet; null: cifar for images of 64 px or less.</summary>
+    /// <summary>The ResNet's base width (64 = torchvision's); null: the preset's (32 for quick, 64 otherwise).</summary>
+    [AtLeast(1)] public int? Width { get; init; }
+    /// <summary>cifar or imagenet; null: the preset's (imagenet for quick; cifar for small; imagenet for paper).</summary>
     [OneOf("cifar", "imagenet")] public string? Stem { get; init; }
-    /// <summary>small or paper; null: small for images of 64 px or less.</summary>
-    [OneOf("small", "paper")] public string? Preset { get; init; }
+    /// <summary>quick (learning per CPU-minute), small (the official CIFAR code's long schedules) or paper (ImageNet);
+    /// null: quick for images of 64 px or less, paper otherwise.</summary>
+    [OneOf(PresetNames.Quick, PresetNames.Small, PresetNames.Paper)] public string? Preset { get; init; }
+    /// <summary>Null: the preset's (the quick preset's: its budget of images ÷ the training images).</summary>
     [AtLeast(1)] public int? Epochs { get; init; }
     [AtLeast(2)] public int? BatchSize { get; init; }
+    /// <summary>Smallest fraction of an image's area a random crop keeps (every RandomResizedCrop of the views);
+    /// null: the preset's (0.3 for quick; else the views' own, 0.08 for most methods as torchvision's default).</summary>
+    [Positive, AtMost(1)] public float? CropMinScale { get; init; }
     /// <summary>Peak learning rate; null: the recipe's base lr scaled for the batch size.</summary>
     [Positive] public float? Lr { get; init; }
     /// <summary>SimCLR's projection-head depth: 2 (SimCLR) or 3 (SimCLR v2); null: the method's default.</summary>
     public int? HeadLayers { get; init; }
+    /// <summary>Softmax temperature τ of the contrastive losses (InstDisc, MoCo, SimCLR, MoCo v3, DenseCL); null: the recipe's.</summary>
+    [Positive] public float? Temperature { get; init; }
     /// <summary>MoCo's and DenseCL's shuffling BN: batch-norm groups over the global batch, the devices of the official
     /// code (a multiple of the ranks under mpirun, each rank running its share); null: the recipe's (8).</summary>
     [AtLeast(1)] public int? BnSplits { get; init; }

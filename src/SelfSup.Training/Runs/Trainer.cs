@@ -54,7 +54,7 @@ public sealed class Trainer(Recipe recipe, TextWriter log)
         var o = recipe.Options;
         log.WriteLine($"views: {recipe.ImageSize} px ({recipe.SizeSurvey.Describe()}), {recipe.Channels} channel(s)");
         log.WriteLine($"{o.Method}: {recipe.Train.Name} ({recipe.Train.Count} images, {recipe.ImageSize}px, {recipe.Channels} ch), " +
-                      $"{(recipe.Small ? "small" : "paper")} preset, {recipe.DescribeBackbone()}, batch {recipe.BatchSize}, lr {recipe.Lr:G3}, " +
+                      $"{recipe.PresetName} preset, {recipe.DescribeBackbone()}, batch {recipe.BatchSize}, lr {recipe.Lr:G3}, " +
                       $"{recipe.Epochs} epochs of {run.StepsPerEpoch} steps → {run.OutDir}");
         if (Comm.Size > 1)
             log.WriteLine($"data parallel: {Comm.Size} ranks × batch {recipe.BatchSize} = global batch {Comm.Size * recipe.BatchSize} " +

@@ -1,4 +1,5 @@
 using SelfSup.Engine;
+using SelfSup.Vision.Transforms;
 
 namespace SelfSup.Vision;
 
@@ -20,4 +21,14 @@ public sealed record MultiView(IReadOnlyList<IViewTransform> Views)
 {
     /// <summary>The same augmentation twice.</summary>
     public static MultiView Twice(IViewTransform view) => new([view, view]);
+
+    /// <summary>These views with every <see cref="RandomResizedCrop"/> keeping at least <paramref name="minScale"/> of the
+    /// image's area (the rest of each pipeline unchanged).</summary>
+    public MultiView WithCropMinScale(float minScale)
+    {
+        if (!(minScale > 0 && minScale <= 1)) throw new ArgumentException($"a crop's minimum scale must be in (0, 1], not {minScale}");
+        return new(Views.Select(v => v is Compose c
+            ? new Compose(c.Channels, [.. c.Steps.Select(s => s is RandomResizedCrop r ? r with { MinScale = minScale, MaxScale = Math.Max(minScale, r.MaxScale) } : s)])
+            : v).ToArray());
+    }
 }

@@ -33,7 +33,7 @@ public sealed class DataParallelTrainTests : IDisposable
 
     string[] Args(string method, int batch, string outDir, string[] extra) =>
     [
-        "train", "--method", method, "--data", TinyData.Write(Path.Combine(dir, "data")), "--width", "4", "--epochs", $"{Epochs}",
+        "train", "--method", method, "--data", TinyData.Write(Path.Combine(dir, "data")), "--preset", "small", "--width", "4", "--epochs", $"{Epochs}",
         "--train-limit", "64", "--batch-size", $"{batch}", "--knn-every", "0", "--threads", "1", "--loader-threads", "1",
         "--out", outDir, .. extra,
     ];

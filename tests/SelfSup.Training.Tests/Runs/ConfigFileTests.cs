@@ -115,8 +115,9 @@ public class ConfigFileTests : IDisposable
         var text = File.ReadAllText(Path.Combine(outDir, "config.yaml"));
         var saved = ConfigFile.Load(text, "config.yaml");
         Assert.Equal(recipe.Lr, saved.Lr);                                      // the recipe's lr for batch 32, not null
-        Assert.Equal("cifar", saved.Stem);                                      // 16 px images: the small preset and CIFAR stem
-        Assert.Equal("small", saved.Preset);
+        Assert.Equal("cifar", saved.Stem);                                      // 16 px images: the quick preset and CIFAR stem
+        Assert.Equal("quick", saved.Preset);
+        Assert.Equal(0.5f, saved.CropMinScale);
         Assert.Equal(ConfigFile.Resolved(recipe, outDir), saved);
         var again = Recipe.Resolve(saved);                                      // and it trains the same recipe
         Assert.Equal((recipe.Epochs, recipe.BatchSize, recipe.Lr, recipe.Small), (again.Epochs, again.BatchSize, again.Lr, again.Small));

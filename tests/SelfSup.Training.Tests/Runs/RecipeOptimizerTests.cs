@@ -29,7 +29,7 @@ public class RecipeOptimizerTests : IDisposable
     }
 
     Recipe Resolve(string method, float? lr = null, int? headLayers = null) =>
-        Recipe.Resolve(new TrainOptions { Method = method, Data = WriteData(), Width = 4, BatchSize = 16, Epochs = 10, Lr = lr, HeadLayers = headLayers });
+        Recipe.Resolve(new TrainOptions { Method = method, Data = WriteData(), Preset = PresetNames.Small, Width = 4, BatchSize = 16, Epochs = 10, Lr = lr, HeadLayers = headLayers });
 
     static SslMethod Build(Recipe r) => MethodRecipes.Get(r.Options.Method).Create(r.MethodOptions, new Generator(2), r.Train.Count);
 

@@ -49,7 +49,7 @@ public class RecipeViewSizeTests
             string data = $"folder:{dir}";
             var vit = Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Backbone = "vit-tiny" });
             Assert.Equal("vit-tiny (patch 4, 192-d, 12 blocks)", vit.DescribeBackbone());
-            Assert.Equal("resnet18 width 4", Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Width = 4 }).DescribeBackbone());
+            Assert.Equal("resnet18 width 4, cifar stem", Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Width = 4 }).DescribeBackbone());
             var width = Assert.Throws<ArgumentException>(() => Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Backbone = "vit-tiny", Width = 16 }));
             Assert.Contains("--width", width.Message);
             Assert.Throws<ArgumentException>(() => Recipe.Resolve(new TrainOptions { Method = "mocov3", Data = data, Backbone = "vit-small", Stem = "cifar" }));

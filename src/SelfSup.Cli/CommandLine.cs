@@ -18,8 +18,10 @@ public static class CommandLine
                 --resume: continue the newest valid checkpoint in --out made with the same options (or FILE)
                 --checkpoint-every-steps: also save last.safetensors every N steps (default: every ~10 minutes)
                 --skip-nonfinite: skip up to N batches whose loss or gradients are NaN/inf (default 0: stop at the first)
-          eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--probe-from-head-layer K] [--json]
-          eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--probe-from-head-layer K] [--json]
+          eval knn    --checkpoint FILE --data SPEC [--k 200] [--temperature 0.1] [--label-fraction F] [--probe-from-head-layer K] [--json]
+          eval linear --checkpoint FILE --data SPEC [--epochs 30] [--lr 0.1] [--label-fraction F] [--probe-from-head-layer K] [--json]
+          eval finetune --checkpoint FILE --data SPEC --label-fraction F [--from-scratch] [--epochs N] [--lr 0.05] [--seed 0] [--json]
+                                                         the whole encoder and a linear head on a class-balanced F of the labels
           export --checkpoint FILE --out FILE.safetensors|FILE.onnx [--format safetensors|onnx]
                                                          the encoder alone: torchvision/timm key names (ONNX: ResNets)
           embed --checkpoint FILE --data SPEC --out FILE.safetensors|FILE.csv [--split train|test] [--normalize]

@@ -11,12 +11,18 @@ static class FineTuneCommand
     /// <summary>Epochs by default: more for fewer labels, as SimCLR (60 for 1 %, 30 for 10 %), and 15 for all of them.</summary>
     static int DefaultEpochs(double fraction) => fraction <= 0.02 ? 60 : fraction <= 0.2 ? 30 : 15;
 
+    /// <summary>`--label-fraction F` as a number (its range is checked by <see cref="LabelSubset.Balanced"/>), or null when absent.</summary>
+    internal static double? LabelFraction(ArgReader a, string command)
+    {
+        if (a.String("--label-fraction") is not { } text) return null;
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double fraction)
+            ? fraction : throw new UsageException($"eval {command}: --label-fraction needs a number in (0, 1], got '{text}'");
+    }
+
     public static int Run(ArgReader a)
     {
         var checkpoint = a.Required("--checkpoint");
-        var fractionText = a.Required("--label-fraction");
-        if (!double.TryParse(fractionText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double fraction))
-            throw new UsageException($"eval finetune: --label-fraction needs a number in (0, 1], got '{fractionText}'");
+        double fraction = LabelFraction(a, "finetune") ?? throw new UsageException("eval finetune: --label-fraction is required");
         var trained = TrainedEncoder.Load(checkpoint, Console.Error);
         bool scratch = a.Has("--from-scratch");
         int seed = a.Int("--seed", 0) ?? 0;

@@ -47,15 +47,22 @@ public sealed class FineTuneTests : IDisposable
         Assert.Equal(128, r.LabelledImages);
     }
 
-    [Fact]
-    public void The_command_fine_tunes_a_checkpoint_and_from_scratch_trains_the_same_network_from_random_weights()
+    /// <summary>A one-epoch SimCLR checkpoint on the stripes; returns its path and the data folder.</summary>
+    (string Checkpoint, string Data) Pretrain()
     {
         var data = TinyData.Write(Path.Combine(dir, "data"));
         var outDir = Path.Combine(dir, "run");
         var options = new TrainOptions { Method = "simclr", Data = data, Width = 4, Epochs = 1, BatchSize = 32, Out = outDir, LoaderThreads = 1, KnnEvery = 0 };
         new Trainer(Recipe.Resolve(options), TextWriter.Null).Run();
+        return (Path.Combine(outDir, "last.safetensors"), data);
+    }
+
+    [Fact]
+    public void The_command_fine_tunes_a_checkpoint_and_from_scratch_trains_the_same_network_from_random_weights()
+    {
+        var (checkpoint, data) = Pretrain();
         string[] Args(params string[] extra) =>
-            ["eval", "finetune", "--checkpoint", Path.Combine(outDir, "last.safetensors"), "--data", data, "--label-fraction", "0.5",
+            ["eval", "finetune", "--checkpoint", checkpoint, "--data", data, "--label-fraction", "0.5",
              "--epochs", "2", "--batch-size", "16", "--loader-threads", "1", "--json", .. extra];
         var pretrained = CliRun.Run(Args());
         var scratch = CliRun.Run(Args("--from-scratch"));
@@ -72,5 +79,26 @@ public sealed class FineTuneTests : IDisposable
         var bad = CliRun.Run(Args()[..^1].Select(x => x == "0.5" ? "0" : x).ToArray());
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Equal("selfsup: --label-fraction must be in (0, 1], not 0", bad.Stderr.Trim().Split('\n')[^1].Trim());
+    }
+
+    [Fact]
+    public void Knn_and_the_linear_probe_with_a_label_fraction_see_only_that_share_of_the_labelled_images()
+    {
+        var (checkpoint, data) = Pretrain();
+        CliRun.Result Eval(string protocol, params string[] extra) =>
+            CliRun.Run(["eval", protocol, "--checkpoint", checkpoint, "--data", data, "--loader-threads", "1", "--json", .. extra]);
+        var knn = Eval("knn", "--label-fraction", "0.25", "--k", "5");
+        var linear = Eval("linear", "--label-fraction", "0.25", "--epochs", "2");
+        Assert.True(knn.ExitCode == 0, knn.Stderr);
+        Assert.True(linear.ExitCode == 0, linear.Stderr);
+        Assert.Contains("kNN bank 32/32", knn.Stderr);                           // 16 of each class's 64, not all 128
+        Assert.Contains("features (train) 32/32", linear.Stderr);
+        using var k = JsonDocument.Parse(knn.Stdout);
+        Assert.Equal(32, k.RootElement.GetProperty("labelled_images").GetInt32());
+        var all = Eval("knn", "--k", "5");
+        Assert.Contains("kNN bank 128/128", all.Stderr);
+        Assert.DoesNotContain("labelled_images", all.Stdout);
+        var scratch = Eval("knn", "--from-scratch");
+        Assert.Equal("selfsup: eval knn: --from-scratch belongs to eval finetune", scratch.Stderr.Trim().Split('\n')[^1].Trim());
     }
 }
